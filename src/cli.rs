@@ -1,0 +1,111 @@
+//! The command line, parsed with clap. Doc comments are the help text.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::dag::DagFormat;
+
+/// wecare: a reproducible evaluation pipeline for inter-organisational welfare networks.
+///
+/// The evaluation is a DAG of stages declared in `pipeline.toml`. Each stage's outputs are
+/// cached under `outputs/<stage>/` and recorded in `pipeline.lock` with the hash of everything
+/// they came from, so only stale stages rerun and every figure can be checked byte for byte.
+///
+/// Exit codes: 0 success, 1 a stage or check failed, 2 usage or configuration error.
+#[derive(Debug, Parser)]
+#[command(name = "wecare", version, max_term_width = 100)]
+pub struct Cli {
+    /// Work on the project in DIR instead of the current directory.
+    #[arg(
+        short = 'C',
+        long = "directory",
+        global = true,
+        value_name = "DIR",
+        default_value = "."
+    )]
+    pub directory: PathBuf,
+    /// Print only errors (and the data a command was asked for).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: fresh stages, stage summaries, fingerprints.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run stale stages: all of them, or the named ones and what they need.
+    Run(RunArgs),
+    /// Show every stage, fresh or stale, with the reasons it is stale.
+    Status(StatusArgs),
+    /// Print the stage graph.
+    Dag(DagArgs),
+    /// Print a table, like a notebook cell output.
+    Show(ShowArgs),
+    /// Remove outputs and lock entries (all stages, or the named ones). Asks nothing; prints what it removed.
+    Clean(CleanArgs),
+    /// List the stage kinds, their input slots, outputs and params.
+    Kinds,
+}
+
+/// `wecare run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Stages to bring up to date (default: all).
+    #[arg(value_name = "STAGE")]
+    pub stages: Vec<String>,
+    /// Rerun the named stages (all, if none is named) even if they are fresh.
+    #[arg(long)]
+    pub force: bool,
+    /// Also run the stages that depend on the named ones.
+    #[arg(long)]
+    pub downstream: bool,
+    /// Print what would run and why, and run nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Number of stages to run at once (default: the number of cores, or RAYON_NUM_THREADS).
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+/// `wecare status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON: {"stages":[{"name","state","reasons":[{"kind",…}],"fingerprint"}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `wecare dag`.
+#[derive(Debug, Args)]
+pub struct DagArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DagFormat,
+}
+
+/// `wecare show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The table, as STAGE.TABLE (e.g. ingest_waves.ties_raw).
+    #[arg(value_name = "STAGE.TABLE")]
+    pub table: String,
+    /// Number of rows to print.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub head: usize,
+    /// Print JSON: {"table","rows","columns":[{"name","dtype"}],"data":[{…}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `wecare clean`.
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// Stages to clean (default: all).
+    #[arg(value_name = "STAGE")]
+    pub stages: Vec<String>,
+}

@@ -1,0 +1,77 @@
+//! The wecare engine: `pipeline.toml` → a validated DAG of stages → fingerprints, staleness, runs.
+//!
+//! The engine knows DAGs, hashes, files and tables, and nothing about welfare networks: the
+//! analysis lives in the `wecare-stages` crate. [`main_with`] is the whole CLI; `main.rs` only
+//! parses arguments.
+
+pub mod cli;
+mod commands;
+pub mod config;
+pub mod dag;
+mod diagnostic;
+pub mod dirty_reason;
+pub mod error;
+pub mod fingerprint;
+pub mod lockfile;
+mod printer;
+mod project_lock;
+pub mod runner;
+mod show;
+pub mod status;
+pub mod table_io;
+
+use std::process::ExitCode;
+
+use cli::{Cli, Command};
+use error::Error;
+use printer::{Printer, Verbosity};
+
+/// Runs a parsed command line and returns the process exit code. Errors are printed here, as
+/// plain text: never a panic, never a backtrace.
+#[must_use]
+pub fn main_with(cli: Cli) -> ExitCode {
+    let verbosity = if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let printer = Printer::new(verbosity);
+    match dispatch(cli, &printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            printer.error(&err.render());
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+fn dispatch(cli: Cli, printer: &Printer) -> Result<(), Error> {
+    if let Command::Kinds = cli.command {
+        commands::kinds(printer);
+        return Ok(());
+    }
+    let pipeline = config::load(&cli.directory)?;
+    match cli.command {
+        Command::Run(args) => runner::run(
+            &pipeline,
+            &runner::RunOptions {
+                targets: args.stages,
+                force: args.force,
+                downstream: args.downstream,
+                dry_run: args.dry_run,
+                jobs: args.jobs.map(usize::from),
+            },
+            printer,
+        ),
+        Command::Status(args) => commands::status(&pipeline, args.json, printer),
+        Command::Dag(args) => {
+            commands::dag(&pipeline, args.format, printer);
+            Ok(())
+        }
+        Command::Show(args) => show::show(&pipeline, &args.table, args.head, args.json, printer),
+        Command::Clean(args) => commands::clean(&pipeline, &args.stages, printer),
+        Command::Kinds => Ok(()),
+    }
+}

@@ -1,0 +1,98 @@
+//! `wecare-stages`: the analysis of a welfare-network evaluation as pure functions.
+//!
+//! Every stage kind is one module with the same entry point, `run(&StageInput) ->
+//! Result<StageOutput, StageError>`, a params struct (serde, unknown keys rejected) and a static
+//! [`KindSpec`] naming its input slots and output tables. The registry below is one `match`.
+//! A stage never touches the cache, the lock or the DAG: the engine hands it tables and files and
+//! writes what it returns.
+
+pub mod describe_waves;
+pub mod ingest_waves;
+mod params;
+mod stage;
+
+pub use params::ParamError;
+pub use stage::{InputFile, Slot, StageError, StageInput, StageOutput};
+
+mod code_hashes {
+    include!(concat!(env!("OUT_DIR"), "/code_hashes.rs"));
+}
+
+/// What the engine needs to know about a stage kind to validate and schedule it.
+#[derive(Debug)]
+pub struct KindSpec {
+    /// The `kind = "..."` value in `pipeline.toml`.
+    pub name: &'static str,
+    /// One line for `wecare --help`-like listings and validation hints.
+    pub summary: &'static str,
+    /// Input slots this kind accepts.
+    pub slots: &'static [Slot],
+    /// Names of the tables the kind writes, as `outputs/<stage>/<table>.parquet`.
+    pub outputs: &'static [&'static str],
+}
+
+/// Every stage kind, sorted by name.
+pub const KINDS: &[&KindSpec] = &[&describe_waves::SPEC, &ingest_waves::SPEC];
+
+/// The spec of a kind, if it exists.
+#[must_use]
+pub fn kind_spec(name: &str) -> Option<&'static KindSpec> {
+    KINDS.iter().copied().find(|k| k.name == name)
+}
+
+/// Checks a stage's `params` table against its kind's params struct and returns it in canonical
+/// form: every parameter present, defaults filled in, keys sorted.
+///
+/// # Errors
+/// A [`ParamError`] naming the offending key path when a key is unknown or a value mistyped.
+pub fn normalize_params(kind: &str, params: &toml::Table) -> Result<toml::Table, ParamError> {
+    match kind {
+        "ingest_waves" => params::normalize::<ingest_waves::Params>(params),
+        "describe_waves" => params::normalize::<describe_waves::Params>(params),
+        other => Err(ParamError::unknown_kind(other)),
+    }
+}
+
+/// Runs one stage.
+///
+/// # Errors
+/// Whatever the stage reports: unusable input files, failed computations.
+pub fn run(kind: &str, input: &StageInput) -> Result<StageOutput, StageError> {
+    match kind {
+        "ingest_waves" => ingest_waves::run(input),
+        "describe_waves" => describe_waves::run(input),
+        other => Err(StageError::Compute(format!("unknown stage kind `{other}`"))),
+    }
+}
+
+/// The code identity of a kind: blake3 over its own module's source, every shared module's
+/// source and the workspace `Cargo.lock`. Editing the kind's module, a helper it may use, or a
+/// dependency version changes it; editing another kind's module does not.
+#[must_use]
+pub fn code_identity(kind: &str) -> String {
+    let own_file = format!("{kind}.rs");
+    let own_dir = format!("{kind}/");
+    let is_other_kind = |path: &str| {
+        KINDS.iter().any(|k| {
+            k.name != kind
+                && (path == format!("{}.rs", k.name) || path.starts_with(&format!("{}/", k.name)))
+        })
+    };
+    let mut hasher = blake3::Hasher::new_derive_key("wecare stage code identity v1");
+    for (path, hash) in code_hashes::SOURCE_HASHES {
+        if is_other_kind(path) {
+            continue;
+        }
+        let role: &[u8] = if *path == own_file || path.starts_with(&own_dir) {
+            b"own"
+        } else {
+            b"shared"
+        };
+        for part in [role, path.as_bytes(), hash.as_bytes()] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+    }
+    hasher.update(code_hashes::CARGO_LOCK_HASH.as_bytes());
+    hasher.finalize().to_hex().to_string()
+}

@@ -1,0 +1,75 @@
+//! Validation and canonical form of a stage's `params` table.
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A param that does not fit the kind's params struct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// Key path inside `params` (`["columns", "respondent"]`); empty for the table itself.
+    pub path: Vec<String>,
+    /// What serde said, in plain words.
+    pub message: String,
+    /// The param names the kind accepts at that level, for "did you mean" hints.
+    pub expected: Vec<String>,
+}
+
+impl ParamError {
+    pub(crate) fn unknown_kind(kind: &str) -> Self {
+        Self {
+            path: Vec::new(),
+            message: format!("unknown stage kind `{kind}`"),
+            expected: Vec::new(),
+        }
+    }
+}
+
+/// Deserialises `params` into `P` (unknown keys rejected by `P`'s serde attributes) and
+/// serialises it back: the canonical table, with defaults filled in.
+pub(crate) fn normalize<P: DeserializeOwned + Serialize>(
+    params: &toml::Table,
+) -> Result<toml::Table, ParamError> {
+    let value = toml::Value::Table(params.clone());
+    let parsed: P = serde_path_to_error::deserialize(value).map_err(|err| {
+        let path: Vec<String> = err
+            .path()
+            .iter()
+            .filter_map(|seg| match seg {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                _ => None,
+            })
+            .collect();
+        let inner = err.into_inner().to_string();
+        // toml appends "in `key`" on a second line; the path already says where.
+        let inner = inner.lines().next().unwrap_or("").trim().to_string();
+        let (message, expected) = split_expected(&inner);
+        ParamError {
+            path,
+            message,
+            expected,
+        }
+    })?;
+    toml::Table::try_from(&parsed).map_err(|e| ParamError {
+        path: Vec::new(),
+        message: format!("params cannot be written back as TOML: {e}"),
+        expected: Vec::new(),
+    })
+}
+
+/// serde's unknown-field message ends in "expected one of `a`, `b`"; keep the list apart.
+fn split_expected(message: &str) -> (String, Vec<String>) {
+    let Some(idx) = message.find(", expected") else {
+        return (message.to_string(), Vec::new());
+    };
+    let names: Vec<String> = message[idx..]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    if message.starts_with("unknown field") && !names.is_empty() {
+        (message[..idx].to_string(), names)
+    } else {
+        (message.to_string(), Vec::new())
+    }
+}

@@ -498,6 +498,10 @@ impl Validator<'_> {
             );
             return out;
         };
+        let written: BTreeMap<String, InputRef> = inputs
+            .iter()
+            .map(|(slot, _)| (slot.to_string(), InputRef::File(String::new())))
+            .collect();
         for (slot, value) in inputs.iter() {
             let span = value_span(inputs, slot);
             let slot_spec = kind.and_then(|k| k.slots.iter().find(|s| s.matches(slot)));
@@ -557,7 +561,7 @@ impl Validator<'_> {
             }
             out.insert(slot.to_string(), input);
         }
-        self.check_required_slots(stage, kind, &out, table);
+        self.check_required_slots(stage, kind, &written, table);
         out
     }
 
@@ -640,7 +644,7 @@ impl Validator<'_> {
                         "no such stage",
                     )
                     .hint(format!(
-                        "stages: {}{}; a file in the project root is written \"./{text}\"",
+                        "stages: {}{} (a file in the project root is written \"./{text}\")",
                         names
                             .iter()
                             .map(String::as_str)

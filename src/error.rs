@@ -81,7 +81,7 @@ impl Error {
                 )
             }
             Self::Load(LoadError::Missing { dir }) => format!(
-                "error: no `pipeline.toml` in `{dir}`\n  hint: run inside a wecare project, pass `-C DIR`, or start one with `wecare new DIR`\n"
+                "error: no `pipeline.toml` in `{dir}`\n  hint: run inside a wecare project or pass `-C DIR`\n"
             ),
             Self::Usage { message, hint: Some(hint) } => format!("error: {message}\n  hint: {hint}\n"),
             Self::StagesFailed { failed } => {

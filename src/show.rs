@@ -71,10 +71,17 @@ pub fn show(
         printer.data(&serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(());
     }
-    // Polars' table formatting reads its limits from the environment.
+    // Polars' table formatting reads its limits from the environment; a user's own settings win.
     std::env::set_var("POLARS_FMT_MAX_ROWS", head.max(1).to_string());
-    std::env::set_var("POLARS_FMT_MAX_COLS", "30");
-    std::env::set_var("POLARS_FMT_STR_LEN", "40");
+    for (var, value) in [
+        ("POLARS_FMT_MAX_COLS", "30"),
+        ("POLARS_FMT_STR_LEN", "60"),
+        ("POLARS_TABLE_WIDTH", "220"),
+    ] {
+        if std::env::var_os(var).is_none() {
+            std::env::set_var(var, value);
+        }
+    }
     printer.data(&format!(
         "{spec}: {} rows × {} columns ({rel})\n{shown}",
         df.height(),

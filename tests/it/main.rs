@@ -1,0 +1,7 @@
+//! The one integration-test binary: drives the real `wecare` binary on temporary copies of the
+//! fixture projects under `tests/fixtures/`.
+mod common;
+mod config_errors;
+mod default_project;
+mod engine;
+mod robustness;

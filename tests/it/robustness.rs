@@ -1,0 +1,202 @@
+//! Failures, crashes, concurrent runs and determinism (issue 2).
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::common::{stages_run, Project};
+
+#[test]
+fn a_failing_stage_keeps_previous_outputs_and_shows_stale() {
+    let p = Project::new("basic");
+    p.ok(&["run"]);
+    let before = p.snapshot_files();
+    p.edit("data/raw/wave2.csv", "information,3", "information,7");
+    let run = p.wecare(&["run"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let line = p
+        .read("data/raw/wave2.csv")
+        .lines()
+        .position(|l| l.ends_with("information,7"))
+        .unwrap()
+        + 1;
+    assert!(
+        run.stderr.contains(&format!(
+            "data/raw/wave2.csv:{line} (column `intensity`): intensity `7` is not 1, 2 or 3"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+    assert!(!run.stderr.contains("backtrace"), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("skip   describe_waves: upstream `ingest_waves` failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("0 run, 0 fresh, 1 failed, 2 skipped"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(p.snapshot_files(), before, "a failed stage writes nothing");
+    let status = p.status();
+    assert_eq!(status["ingest_waves"].0, "stale");
+    assert_eq!(status["ingest_waves"].1[0]["kind"], "input_changed");
+}
+
+#[test]
+fn missing_required_column_fails_with_file_and_hint() {
+    let p = Project::new("basic");
+    p.edit(
+        "data/raw/wave1.csv",
+        "relation,intensity",
+        "relazione,intensity",
+    );
+    let run = p.wecare(&["run"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stderr, @r"
+    error: stage `ingest_waves` failed: data/raw/wave1.csv:1 (column `relation`): missing required column `relation` (canonical `relation`)
+      hint: the header has: project, respondent, respondent_type, alter, alter_type, relazione, intensity; map the file's column names with params.columns in pipeline.toml
+    error: 1 stage failed; see above
+    ");
+    assert!(!p.path().join("outputs").exists());
+    assert!(!p.path().join("pipeline.lock").exists());
+}
+
+fn wait_for(mut cond: impl FnMut() -> bool, what: &str) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_run_killed_mid_stage_never_leaves_a_fresh_looking_stage() {
+    let p = Project::new("basic");
+    p.ok(&["run"]);
+    let lock_before = p.read("pipeline.lock");
+    let roster_before =
+        std::fs::read(p.path().join("outputs/ingest_waves/roster.parquet")).unwrap();
+    p.edit(
+        "pipeline.toml",
+        "missing_intensity = 1",
+        "missing_intensity = 3",
+    );
+    let mut child = p
+        .command(&["run"])
+        .env("WECARE_FAULT_PAUSE_STAGE", "ingest_waves")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first output (roster) is rewritten, then the stage pauses before the second.
+    let roster = p.path().join("outputs/ingest_waves/roster.parquet");
+    let ties = p.path().join("outputs/ingest_waves/ties_raw.parquet");
+    let ties_before = std::fs::read(&ties).unwrap();
+    wait_for(
+        || {
+            std::fs::metadata(&roster).and_then(|m| m.modified()).ok()
+                != std::fs::metadata(&ties).and_then(|m| m.modified()).ok()
+                && std::fs::read(&roster).is_ok_and(|b| b == roster_before)
+                && p.path().join(".wecare/run.lock").exists()
+                && std::fs::read_dir(p.path().join("outputs/ingest_waves"))
+                    .unwrap()
+                    .count()
+                    == 2
+        },
+        "the first output",
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(
+        p.read("pipeline.lock"),
+        lock_before,
+        "the lock entry is written last"
+    );
+    assert_eq!(
+        std::fs::read(&ties).unwrap(),
+        ties_before,
+        "the second output was never started"
+    );
+    let status = p.status();
+    assert_eq!(status["ingest_waves"].0, "stale");
+    assert_eq!(status["ingest_waves"].1[0]["kind"], "param_changed");
+    let run = p.ok(&["run"]);
+    assert_eq!(
+        stages_run(&run.stdout),
+        ["describe_types", "describe_waves", "ingest_waves"]
+    );
+    assert!(p.stale().is_empty());
+}
+
+#[test]
+fn a_second_run_waits_for_the_first() {
+    let p = Project::new("basic");
+    let mut first = p
+        .command(&["run"])
+        .env("WECARE_FAULT_PAUSE_STAGE", "ingest_waves")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(
+        || p.path().join("outputs/ingest_waves").exists(),
+        "the first run to start writing",
+    );
+    let second = p
+        .command(&["run"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let second: crate::common::Run = second.wait_with_output().unwrap().into();
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("waiting: another wecare run (pid"),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        second.stderr.contains("holds the lock on this project"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(
+        stages_run(&second.stdout),
+        ["describe_types", "describe_waves", "ingest_waves"]
+    );
+    assert!(p.stale().is_empty());
+}
+
+#[test]
+fn outputs_are_byte_identical_whatever_the_thread_count() {
+    let one = Project::new("basic");
+    let many = Project::new("basic");
+    let run = one
+        .command(&["run", "-j", "1"])
+        .env("RAYON_NUM_THREADS", "1")
+        .env("POLARS_MAX_THREADS", "1")
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let run = many
+        .command(&["run", "-j", "8"])
+        .env("RAYON_NUM_THREADS", "8")
+        .env("POLARS_MAX_THREADS", "8")
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let (a, b) = (one.snapshot_files(), many.snapshot_files());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs between 1 and 8 threads");
+    }
+}

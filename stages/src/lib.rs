@@ -10,6 +10,7 @@ pub mod describe_waves;
 pub mod ingest_waves;
 mod params;
 mod stage;
+pub mod vocab;
 
 pub use params::ParamError;
 pub use stage::{InputFile, Slot, StageError, StageInput, StageOutput};
@@ -65,6 +66,9 @@ pub fn run(kind: &str, input: &StageInput) -> Result<StageOutput, StageError> {
     }
 }
 
+/// Modules that no stage runs: their edits do not make any stage stale.
+const NOT_STAGE_CODE: &[&str] = &["scaffold", "synth"];
+
 /// The code identity of a kind: blake3 over its own module's source, every shared module's
 /// source and the workspace `Cargo.lock`. Editing the kind's module, a helper it may use, or a
 /// dependency version changes it; editing another kind's module does not.
@@ -72,6 +76,12 @@ pub fn run(kind: &str, input: &StageInput) -> Result<StageOutput, StageError> {
 pub fn code_identity(kind: &str) -> String {
     let own_file = format!("{kind}.rs");
     let own_dir = format!("{kind}/");
+    // Domain commands (`wecare synth`, `wecare new`) live here too but no stage calls them.
+    let is_command = |path: &str| {
+        NOT_STAGE_CODE
+            .iter()
+            .any(|m| path == format!("{m}.rs") || path.starts_with(&format!("{m}/")))
+    };
     let is_other_kind = |path: &str| {
         KINDS.iter().any(|k| {
             k.name != kind
@@ -80,7 +90,7 @@ pub fn code_identity(kind: &str) -> String {
     };
     let mut hasher = blake3::Hasher::new_derive_key("wecare stage code identity v1");
     for (path, hash) in code_hashes::SOURCE_HASHES {
-        if is_other_kind(path) {
+        if is_other_kind(path) || is_command(path) {
             continue;
         }
         let role: &[u8] = if *path == own_file || path.starts_with(&own_dir) {

@@ -50,6 +50,45 @@ pub enum Command {
     Clean(CleanArgs),
     /// List the stage kinds, their input slots, outputs and params.
     Kinds,
+    /// Create a new project in DIR: pipeline.toml, example input files in the canonical format
+    /// and a README on mapping your own survey files. DIR must not exist or be empty.
+    New(NewArgs),
+    /// Generate the synthetic default dataset (data/raw, projects, aliases, ground truth) from data/synth.toml.
+    Synth(SynthArgs),
+}
+
+/// `wecare synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// The generator's configuration (written with the defaults if it does not exist).
+    #[arg(long, value_name = "FILE", default_value = "data/synth.toml")]
+    pub config: PathBuf,
+    /// The data directory to write.
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    pub out: PathBuf,
+    /// Override the seed of the config.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override the number of projects (thousands are fine, for benchmarks).
+    #[arg(long, value_name = "N")]
+    pub projects: Option<usize>,
+    /// `default` (the configured effects) or `null` (every effect zero).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+    /// Multiply every mess rate by F (robustness tests use 2).
+    #[arg(long, value_name = "F")]
+    pub mess_scale: Option<f64>,
+    /// Do not write: exit 1 if the data directory differs from what the config generates.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `wecare new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The directory to create (relative to `-C`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// `wecare run`.

@@ -31,6 +31,14 @@ pub enum Error {
         /// How many.
         failed: usize,
     },
+    /// A check found a difference.
+    #[error("{message}")]
+    Check {
+        /// What differs.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
     /// A table could not be read.
     #[error("cannot read `{path}`: {message}")]
     Table {
@@ -63,7 +71,10 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Load(_) | Self::Usage { .. } => 2,
-            Self::Io { .. } | Self::StagesFailed { .. } | Self::Table { .. } => 1,
+            Self::Io { .. }
+            | Self::StagesFailed { .. }
+            | Self::Table { .. }
+            | Self::Check { .. } => 1,
         }
     }
 
@@ -81,9 +92,9 @@ impl Error {
                 )
             }
             Self::Load(LoadError::Missing { dir }) => format!(
-                "error: no `pipeline.toml` in `{dir}`\n  hint: run inside a wecare project or pass `-C DIR`\n"
+                "error: no `pipeline.toml` in `{dir}`\n  hint: run inside a wecare project, pass `-C DIR`, or start one with `wecare new DIR`\n"
             ),
-            Self::Usage { message, hint: Some(hint) } => format!("error: {message}\n  hint: {hint}\n"),
+            Self::Usage { message, hint: Some(hint) } | Self::Check { message, hint } => format!("error: {message}\n  hint: {hint}\n"),
             Self::StagesFailed { failed } => {
                 format!("error: {failed} stage{} failed; see above\n", if *failed == 1 { "" } else { "s" })
             }

@@ -18,6 +18,7 @@ mod project_lock;
 pub mod runner;
 mod show;
 pub mod status;
+mod synth;
 pub mod table_io;
 
 use std::process::ExitCode;
@@ -52,6 +53,12 @@ fn dispatch(cli: Cli, printer: &Printer) -> Result<(), Error> {
         commands::kinds(printer);
         return Ok(());
     }
+    if let Command::Synth(args) = &cli.command {
+        return synth::synth(&cli.directory, args, printer);
+    }
+    if let Command::New(args) = &cli.command {
+        return new_project(&cli.directory, &args.dir, printer);
+    }
     let pipeline = config::load(&cli.directory)?;
     match cli.command {
         Command::Run(args) => runner::run(
@@ -72,6 +79,28 @@ fn dispatch(cli: Cli, printer: &Printer) -> Result<(), Error> {
         }
         Command::Show(args) => show::show(&pipeline, &args.table, args.head, args.json, printer),
         Command::Clean(args) => commands::clean(&pipeline, &args.stages, printer),
-        Command::Kinds => Ok(()),
+        Command::Kinds | Command::Synth(_) | Command::New(_) => Ok(()),
     }
+}
+
+/// `wecare new DIR`: the project is written by `wecare_stages::scaffold`; this only reports.
+fn new_project(
+    base: &std::path::Path,
+    dir: &std::path::Path,
+    printer: &Printer,
+) -> Result<(), Error> {
+    use wecare_stages::scaffold::{self, ScaffoldError};
+    let files = scaffold::create(&base.join(dir)).map_err(|e| match e {
+        ScaffoldError::NotEmpty { .. } | ScaffoldError::NotADirectory { .. } => Error::usage(
+            e.to_string(),
+            "give a new directory name; `wecare new` never writes over existing files",
+        ),
+        ScaffoldError::Io { path, message } => Error::Io { path, message },
+    })?;
+    let shown = dir.display().to_string();
+    printer.line(&format!("created {shown}/: {}", files.join(", ")));
+    for step in scaffold::next_steps(&shown) {
+        printer.line(&step);
+    }
+    Ok(())
 }

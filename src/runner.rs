@@ -359,7 +359,23 @@ impl Run<'_> {
                 }
             }
         }
-        let output = wecare_stages::run(decl.kind.name, &input).map_err(|e| match e.hint() {
+        // A panic in a stage is a bug, not a reason to take the whole run down: the stage fails,
+        // its outputs stay as they were, independent stages carry on.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wecare_stages::run(decl.kind.name, &input)
+        }))
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            format!(
+                "internal error in kind `{}` (a bug in wecare, please report it): {what}",
+                decl.kind.name
+            )
+        })?;
+        let output = result.map_err(|e| match e.hint() {
             Some(hint) => format!("{e}\n  hint: {hint}"),
             None => e.to_string(),
         })?;

@@ -1,19 +1,44 @@
-//! `ingest_waves`: reads the survey waves and rosters in the canonical long CSV format
-//! (DESIGN.md §4) into `ties_raw` and `roster`, keeping the source file and line of every row.
+//! `ingest_waves`: reads survey waves, rosters and the project list as they come out of real
+//! survey tools — CSV in UTF-8 or Windows-1252 with any common separator, or .xlsx — and maps
+//! them onto the canonical schema (DESIGN.md §4) with the column names and label spellings
+//! declared in `pipeline.toml`.
 //!
-//! Slots `wave<N>` (one file per wave, N = wave number) and `roster<N>`. A file that cannot be
-//! used, or a row that breaks the format, fails the stage with the file, line and column.
-use std::collections::BTreeMap;
+//! Outputs: `ties_raw` (one row per kept survey row, with its source file and line), `roster`,
+//! and `rejects` (file, line, column, raw value and reason of every row that cannot be used).
+//! Nothing is dropped silently: for every file, rows read = rows kept + rows rejected, and the
+//! stage summary says so. A file that cannot be used at all (unreadable, not text, empty, only a
+//! header, a required column missing, a malformed row) fails the stage with its file, line,
+//! column and a hint.
+//!
+//! Names are kept as written (trimmed, whitespace collapsed, mojibake repaired): resolving them
+//! to organisations is a later stage's job, and so is classifying the type labels.
+use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::*;
-use serde::{Deserialize, Serialize};
+use crate::vocab::fold_label;
+use crate::{InputFile, KindSpec, Slot, StageError, StageInput, StageOutput};
 
-use crate::{KindSpec, Slot, StageError, StageInput, StageOutput};
+mod decoded_text;
+mod delimited;
+mod labels;
+mod params;
+mod sheet;
+mod tables;
+mod workbook;
+
+pub use decoded_text::{clean_cell, repair_mojibake};
+pub use delimited::sniff_delimiter;
+pub use params::{
+    Columns, Delimiter, HeaderNames, IntensityValue, Params, Relation, RosterColumns, TextEncoding,
+};
+
+use labels::{locate, responded, LabelMap};
+use sheet::{FileRole, ReadOptions, Row, Sheet};
+use tables::{Member, Reason, RejectTable, RosterTable, Source, Tally, Tie, TieTable};
 
 /// The kind's declaration.
 pub static SPEC: KindSpec = KindSpec {
     name: "ingest_waves",
-    summary: "read survey waves and rosters (canonical long CSV) into ties_raw and roster",
+    summary: "read survey waves, rosters and the project list (CSV or xlsx) into ties_raw, roster and rejects",
     slots: &[
         Slot {
             name: "wave",
@@ -29,11 +54,18 @@ pub static SPEC: KindSpec = KindSpec {
             table: false,
             doc: "who was surveyed in wave N and who answered",
         },
+        Slot {
+            name: "projects",
+            numbered: false,
+            required: false,
+            table: false,
+            doc: "the project list (a `project` column): rows of other projects are rejected",
+        },
     ],
-    outputs: &["roster", "ties_raw"],
+    outputs: &["rejects", "roster", "ties_raw"],
 };
 
-/// The relations of the canonical format.
+/// The relations of the canonical format, sorted.
 pub const RELATIONS: &[&str] = &[
     "after",
     "collaboration",
@@ -42,110 +74,83 @@ pub const RELATIONS: &[&str] = &[
     "resources",
 ];
 
-/// Params of `ingest_waves`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    /// Field separator of the CSV files.
-    #[serde(default = "default_delimiter")]
-    pub delimiter: String,
-    /// Intensity given to a tie whose intensity cell is empty.
-    #[serde(default = "default_missing_intensity")]
-    pub missing_intensity: i64,
-    /// Header of the file for each canonical column of a wave file.
-    #[serde(default)]
-    pub columns: Columns,
-    /// Header of the file for each canonical column of a roster file.
-    #[serde(default)]
-    pub roster_columns: RosterColumns,
-}
-
-fn default_delimiter() -> String {
-    ",".to_string()
-}
-fn default_missing_intensity() -> i64 {
-    1
-}
-
-/// Canonical wave column → header in the file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Columns {
-    pub project: String,
-    pub respondent: String,
-    pub respondent_type: String,
-    pub alter: String,
-    pub alter_type: String,
-    pub relation: String,
-    pub intensity: String,
-}
-
-impl Default for Columns {
-    fn default() -> Self {
-        Self {
-            project: "project".into(),
-            respondent: "respondent".into(),
-            respondent_type: "respondent_type".into(),
-            alter: "alter".into(),
-            alter_type: "alter_type".into(),
-            relation: "relation".into(),
-            intensity: "intensity".into(),
-        }
-    }
-}
-
-/// Canonical roster column → header in the file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RosterColumns {
-    pub project: String,
-    pub organisation: String,
-    pub organisation_type: String,
-    pub responded: String,
-}
-
-impl Default for RosterColumns {
-    fn default() -> Self {
-        Self {
-            project: "project".into(),
-            organisation: "organisation".into(),
-            organisation_type: "organisation_type".into(),
-            responded: "responded".into(),
-        }
-    }
+/// Everything a file's rows are checked against.
+struct Context<'a> {
+    params: &'a Params,
+    relations: LabelMap<Relation>,
+    intensity: LabelMap<IntensityValue>,
+    /// Known project codes (upper case), when a `projects` file is given.
+    projects: Option<BTreeSet<String>>,
 }
 
 /// Runs the stage.
 ///
 /// # Errors
-/// A [`StageError::Input`] naming the file, line and column of the first problem.
+/// A [`StageError::Input`] naming the file, line and column when a file cannot be used.
 pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let params: Params = input.params()?;
-    let delimiter = delimiter_byte(&params.delimiter)?;
-    let mut ties = TieColumns::default();
+    if let Some(v) = params.missing_intensity {
+        if !(1..=3).contains(&v) {
+            return Err(StageError::Compute(format!(
+                "param `missing_intensity` is {v}; it must be 1, 2 or 3 (or be left out: missing intensities stay null)"
+            )));
+        }
+    }
+    let opts = ReadOptions {
+        encoding: params.encoding,
+        delimiter: params.delimiter,
+        sheet: params.sheet.as_deref(),
+        max_cell_chars: params.max_cell_chars,
+    };
     let mut summary = Vec::new();
-    for (wave, file) in input.numbered_files("wave") {
-        let before = ties.len();
-        read_wave(wave, file, delimiter, &params, &mut ties)?;
-        summary.push(format!(
-            "wave {wave}: {} rows from {}",
-            ties.len() - before,
-            file.display
+    let projects = match input.files.get("projects") {
+        Some(file) => {
+            let codes = read_projects(file, &params, &opts)?;
+            summary.push(format!(
+                "projects ({}): {} project code{}",
+                file.display,
+                codes.len(),
+                if codes.len() == 1 { "" } else { "s" }
+            ));
+            Some(codes)
+        }
+        None => None,
+    };
+    let ctx = Context {
+        params: &params,
+        relations: LabelMap::new(&params.relations),
+        intensity: LabelMap::new(&params.intensity),
+        projects,
+    };
+    let mut ties = TieTable::default();
+    let mut roster = RosterTable::default();
+    let mut rejects = RejectTable::default();
+    let mut total = Tally::default();
+    let waves = input.numbered_files("wave");
+    if waves.is_empty() {
+        return Err(StageError::Compute(
+            "no `wave<N>` input: give at least one wave file".into(),
         ));
     }
-    let mut roster = RosterRows::default();
-    for (wave, file) in input.numbered_files("roster") {
-        let before = roster.len();
-        read_roster(wave, file, delimiter, &params.roster_columns, &mut roster)?;
-        summary.push(format!(
-            "roster {wave}: {} rows from {}",
-            roster.len() - before,
-            file.display
-        ));
+    for (n, file) in waves {
+        let wave = wave_number(n)?;
+        let sheet = sheet::load(file, FileRole::Wave, &opts)?;
+        let tally = read_wave(wave, file, &sheet, &ctx, &mut ties, &mut rejects)?;
+        summary.push(file_line("wave", n, file, &sheet, &tally));
+        total.add(&tally);
     }
+    for (n, file) in input.numbered_files("roster") {
+        let wave = wave_number(n)?;
+        let sheet = sheet::load(file, FileRole::Roster, &opts)?;
+        let tally = read_roster(wave, file, &sheet, &ctx, &mut roster, &mut rejects)?;
+        summary.push(file_line("roster", n, file, &sheet, &tally));
+        total.add(&tally);
+    }
+    summary.push(format!("total: {}", total.reconciliation()));
     let mut tables = BTreeMap::new();
     tables.insert("ties_raw".to_string(), ties.into_frame()?);
     tables.insert("roster".to_string(), roster.into_frame()?);
+    tables.insert("rejects".to_string(), rejects.into_frame()?);
     Ok(StageOutput {
         tables,
         files: BTreeMap::new(),
@@ -153,304 +158,265 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     })
 }
 
-fn delimiter_byte(delimiter: &str) -> Result<u8, StageError> {
-    match delimiter {
-        "\\t" | "\t" | "tab" => Ok(b'\t'),
-        d if d.len() == 1 && d.is_ascii() => Ok(d.as_bytes()[0]),
-        d => Err(StageError::Compute(format!(
-            "param `delimiter` must be one ASCII character or \"tab\", not {d:?}"
-        ))),
+fn wave_number(n: u32) -> Result<i32, StageError> {
+    i32::try_from(n).map_err(|_| StageError::Compute(format!("wave number {n} is too large")))
+}
+
+/// `wave 1 (data/raw/wave1.csv): 120 rows = 100 kept + 20 rejected (…); utf-8, separator `,``.
+fn file_line(what: &str, n: u32, file: &InputFile, sheet: &Sheet, tally: &Tally) -> String {
+    let mut line = format!(
+        "{what} {n} ({}): {}; {}",
+        file.display,
+        tally.reconciliation(),
+        sheet.format
+    );
+    if tally.repaired > 0 {
+        line.push_str(&format!(
+            "; {} cell{} repaired (mojibake)",
+            tally.repaired,
+            if tally.repaired == 1 { "" } else { "s" }
+        ));
     }
+    if tally.missing_intensity > 0 {
+        line.push_str(&format!(
+            "; {} kept with missing intensity",
+            tally.missing_intensity
+        ));
+    }
+    line
 }
 
-/// A CSV file opened with its header located.
-struct CsvFile<'a> {
-    file: &'a crate::InputFile,
-    reader: csv::Reader<std::fs::File>,
-    headers: csv::StringRecord,
+/// A project code as compared and written: cleaned, upper case.
+fn project_code(cell: &str, repair: bool) -> String {
+    clean_cell(cell, repair).0.to_uppercase()
 }
 
-impl<'a> CsvFile<'a> {
-    fn open(file: &'a crate::InputFile, delimiter: u8) -> Result<Self, StageError> {
-        let handle = std::fs::File::open(&file.path).map_err(|e| StageError::Input {
-            file: file.display.clone(),
-            line: None,
-            column: None,
-            message: format!("cannot open the file: {e}"),
-            hint: Some("check the path in pipeline.toml".into()),
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(false)
-            .from_reader(handle);
-        let headers = reader.headers().map_err(|e| csv_error(file, &e))?.clone();
-        if headers.is_empty() || headers.iter().all(str::is_empty) {
-            return Err(StageError::Input {
-                file: file.display.clone(),
-                line: Some(1),
-                column: None,
-                message: "the file is empty: no header line".into(),
-                hint: Some("a wave file starts with a header line naming its columns".into()),
-            });
-        }
-        Ok(Self {
-            file,
-            reader,
-            headers,
+fn read_projects(
+    file: &InputFile,
+    params: &Params,
+    opts: &ReadOptions<'_>,
+) -> Result<BTreeSet<String>, StageError> {
+    let sheet = sheet::load(file, FileRole::Projects, opts)?;
+    let col = locate(
+        file,
+        &sheet,
+        &[("project", &params.projects_column)],
+        "projects_column",
+    )?[0];
+    Ok(sheet
+        .rows
+        .iter()
+        .map(|r| project_code(r.cell(col), params.repair_mojibake))
+        .filter(|code| !code.is_empty())
+        .collect())
+}
+
+/// A row's cell in a located column: raw (as in the file) and cleaned.
+struct Cell<'a> {
+    header: &'a str,
+    raw: &'a str,
+    clean: String,
+}
+
+/// Reads one row's located cells, counting mojibake repairs.
+fn cells<'a>(
+    sheet: &'a Sheet,
+    row: &'a Row,
+    idx: &[usize],
+    repair: bool,
+    tally: &mut Tally,
+) -> Vec<Cell<'a>> {
+    idx.iter()
+        .map(|&i| {
+            let raw = row.cell(i);
+            let (clean, repaired) = clean_cell(raw, repair);
+            tally.repaired += usize::from(repaired);
+            Cell {
+                header: sheet.headers[i].trim(),
+                raw,
+                clean,
+            }
         })
-    }
-
-    fn column(&self, canonical: &str, header: &str) -> Result<usize, StageError> {
-        let headers: Vec<&str> = self
-            .headers
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim())
-            .collect();
-        headers.iter().position(|h| *h == header).ok_or_else(|| StageError::Input {
-            file: self.file.display.clone(),
-            line: Some(1),
-            column: Some(header.to_string()),
-            message: format!("missing required column `{header}` (canonical `{canonical}`)"),
-            hint: Some(format!(
-                "the header has: {}; map the file's column names with params.columns in pipeline.toml",
-                headers.join(", ")
-            )),
-        })
-    }
+        .collect()
 }
 
-fn csv_error(file: &crate::InputFile, err: &csv::Error) -> StageError {
-    let line = err.position().map(csv::Position::line);
-    let message = match err.kind() {
-        csv::ErrorKind::Utf8 { .. } => "the file is not valid UTF-8".to_string(),
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
-            format!("the row has {len} fields, the header {expected_len}")
-        }
-        _ => err.to_string(),
-    };
-    let hint = match err.kind() {
-        csv::ErrorKind::Utf8 { .. } => Some("save the file as UTF-8".to_string()),
-        csv::ErrorKind::UnequalLengths { .. } => {
-            Some("check the separator (params.delimiter) and quoting".to_string())
-        }
-        _ => None,
-    };
-    StageError::Input {
-        file: file.display.clone(),
-        line,
-        column: None,
-        message,
-        hint,
-    }
-}
-
-#[derive(Default)]
-struct TieColumns {
-    wave: Vec<i32>,
-    project: Vec<String>,
-    respondent: Vec<String>,
-    respondent_type: Vec<String>,
-    alter: Vec<String>,
-    alter_type: Vec<String>,
-    relation: Vec<String>,
-    intensity: Vec<i32>,
-    intensity_missing: Vec<bool>,
-    source_file: Vec<String>,
-    source_line: Vec<i64>,
-}
-
-impl TieColumns {
-    fn len(&self) -> usize {
-        self.wave.len()
-    }
-
-    fn into_frame(self) -> Result<DataFrame, StageError> {
-        let df = DataFrame::new_infer_height(vec![
-            Column::new("wave".into(), self.wave),
-            Column::new("project".into(), self.project),
-            Column::new("respondent".into(), self.respondent),
-            Column::new("respondent_type".into(), self.respondent_type),
-            Column::new("alter".into(), self.alter),
-            Column::new("alter_type".into(), self.alter_type),
-            Column::new("relation".into(), self.relation),
-            Column::new("intensity".into(), self.intensity),
-            Column::new("intensity_missing".into(), self.intensity_missing),
-            Column::new("source_file".into(), self.source_file),
-            Column::new("source_line".into(), self.source_line),
-        ])?;
-        Ok(df.sort(
-            ["wave", "source_file", "source_line"],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )?)
-    }
+fn blank_to_none(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
 }
 
 fn read_wave(
-    wave: u32,
-    file: &crate::InputFile,
-    delimiter: u8,
-    params: &Params,
-    out: &mut TieColumns,
-) -> Result<(), StageError> {
-    let mut csv = CsvFile::open(file, delimiter)?;
-    let c = &params.columns;
-    let idx = [
-        csv.column("project", &c.project)?,
-        csv.column("respondent", &c.respondent)?,
-        csv.column("respondent_type", &c.respondent_type)?,
-        csv.column("alter", &c.alter)?,
-        csv.column("alter_type", &c.alter_type)?,
-        csv.column("relation", &c.relation)?,
-        csv.column("intensity", &c.intensity)?,
-    ];
-    let wave_i32 = i32::try_from(wave)
-        .map_err(|_| StageError::Compute(format!("wave number {wave} too large")))?;
-    let mut record = csv::StringRecord::new();
-    loop {
-        match csv.reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(file, &e)),
-        }
-        let line = record.position().map_or(0, csv::Position::line);
-        let field = |i: usize| record.get(idx[i]).unwrap_or("").trim().to_string();
-        let bad = |column: &str, message: String, hint: &str| StageError::Input {
-            file: file.display.clone(),
-            line: Some(line),
-            column: Some(column.to_string()),
-            message,
-            hint: Some(hint.to_string()),
+    wave: i32,
+    file: &InputFile,
+    sheet: &Sheet,
+    ctx: &Context<'_>,
+    ties: &mut TieTable,
+    rejects: &mut RejectTable,
+) -> Result<Tally, StageError> {
+    let c = &ctx.params.columns;
+    let idx = locate(
+        file,
+        sheet,
+        &[
+            ("project", &c.project),
+            ("respondent", &c.respondent),
+            ("respondent_type", &c.respondent_type),
+            ("alter", &c.alter),
+            ("alter_type", &c.alter_type),
+            ("relation", &c.relation),
+            ("intensity", &c.intensity),
+        ],
+        "columns",
+    )?;
+    let mut tally = Tally::default();
+    for row in &sheet.rows {
+        let source = Source {
+            wave,
+            file: &file.display,
+            line: row.line,
         };
-        let relation = field(5);
-        if !RELATIONS.contains(&relation.as_str()) {
-            return Err(bad(
-                &c.relation,
-                format!("unknown relation `{relation}`"),
-                &format!("the canonical relations are: {}", RELATIONS.join(", ")),
-            ));
+        let mut reject = |cell: Option<&Cell<'_>>, reason: Reason, tally: &mut Tally| {
+            rejects.push(source, cell.map(|c| c.header), cell.map(|c| c.raw), reason);
+            tally.reject(reason);
+        };
+        if row.is_blank() {
+            reject(None, Reason::EmptyRow, &mut tally);
+            continue;
         }
-        let raw_intensity = field(6);
-        let (intensity, missing) = if raw_intensity.is_empty() {
-            (params.missing_intensity, true)
-        } else {
-            match raw_intensity.parse::<i64>() {
-                Ok(v @ 1..=3) => (v, false),
-                _ => {
-                    return Err(bad(
-                        &c.intensity,
-                        format!("intensity `{raw_intensity}` is not 1, 2 or 3"),
-                        "intensity is 1 (sometimes), 2 (often) or 3 (always); leave the cell empty when unknown",
-                    ))
-                }
+        let mut cells = cells(sheet, row, &idx, ctx.params.repair_mojibake, &mut tally);
+        let [project, respondent, respondent_type, alter, alter_type, relation, intensity] =
+            &mut cells[..]
+        else {
+            unreachable!("seven columns located");
+        };
+        project.clean = project.clean.to_uppercase();
+        if let Some(empty) = [&*project, &*respondent, &*alter]
+            .into_iter()
+            .find(|c| c.clean.is_empty())
+        {
+            reject(Some(empty), Reason::EmptyName, &mut tally);
+            continue;
+        }
+        if ctx
+            .projects
+            .as_ref()
+            .is_some_and(|known| !known.contains(&project.clean))
+        {
+            reject(Some(project), Reason::UnknownProject, &mut tally);
+            continue;
+        }
+        if fold_label(&respondent.clean) == fold_label(&alter.clean) {
+            reject(Some(alter), Reason::SelfCitation, &mut tally);
+            continue;
+        }
+        let Some(rel) = ctx.relations.get(&relation.clean) else {
+            reject(Some(relation), Reason::UnknownRelation, &mut tally);
+            continue;
+        };
+        let (level, missing) = match ctx.intensity.get(&intensity.clean) {
+            Some(IntensityValue::Level(n)) => (Some(i32::from(n)), false),
+            Some(IntensityValue::Missing) => (
+                ctx.params
+                    .missing_intensity
+                    .and_then(|v| i32::try_from(v).ok()),
+                true,
+            ),
+            Some(IntensityValue::Never) => {
+                reject(Some(intensity), Reason::Never, &mut tally);
+                continue;
+            }
+            None => {
+                reject(Some(intensity), Reason::MalformedIntensity, &mut tally);
+                continue;
             }
         };
-        for (i, name) in [(0, &c.project), (1, &c.respondent), (3, &c.alter)] {
-            if field(i).is_empty() {
-                return Err(bad(
-                    name,
-                    format!("empty `{name}`"),
-                    "every row names its project, respondent and cited organisation",
-                ));
-            }
-        }
-        out.wave.push(wave_i32);
-        out.project.push(field(0));
-        out.respondent.push(field(1));
-        out.respondent_type.push(field(2));
-        out.alter.push(field(3));
-        out.alter_type.push(field(4));
-        out.relation.push(relation);
-        out.intensity.push(i32::try_from(intensity).unwrap_or(1));
-        out.intensity_missing.push(missing);
-        out.source_file.push(file.display.clone());
-        out.source_line
-            .push(i64::try_from(line).unwrap_or(i64::MAX));
+        tally.keep();
+        tally.missing_intensity += usize::from(missing);
+        ties.push(
+            source,
+            Tie {
+                project: std::mem::take(&mut project.clean),
+                respondent: std::mem::take(&mut respondent.clean),
+                respondent_type: blank_to_none(std::mem::take(&mut respondent_type.clean)),
+                alter: std::mem::take(&mut alter.clean),
+                alter_type: blank_to_none(std::mem::take(&mut alter_type.clean)),
+                relation: rel.as_str(),
+                intensity: level,
+                intensity_missing: missing,
+            },
+        );
     }
-    Ok(())
-}
-
-#[derive(Default)]
-struct RosterRows {
-    wave: Vec<i32>,
-    project: Vec<String>,
-    organisation: Vec<String>,
-    organisation_type: Vec<String>,
-    responded: Vec<bool>,
-    source_file: Vec<String>,
-    source_line: Vec<i64>,
-}
-
-impl RosterRows {
-    fn len(&self) -> usize {
-        self.wave.len()
-    }
-
-    fn into_frame(self) -> Result<DataFrame, StageError> {
-        let df = DataFrame::new_infer_height(vec![
-            Column::new("wave".into(), self.wave),
-            Column::new("project".into(), self.project),
-            Column::new("organisation".into(), self.organisation),
-            Column::new("organisation_type".into(), self.organisation_type),
-            Column::new("responded".into(), self.responded),
-            Column::new("source_file".into(), self.source_file),
-            Column::new("source_line".into(), self.source_line),
-        ])?;
-        Ok(df.sort(
-            ["wave", "source_file", "source_line"],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )?)
-    }
+    Ok(tally)
 }
 
 fn read_roster(
-    wave: u32,
-    file: &crate::InputFile,
-    delimiter: u8,
-    columns: &RosterColumns,
-    out: &mut RosterRows,
-) -> Result<(), StageError> {
-    let mut csv = CsvFile::open(file, delimiter)?;
-    let idx = [
-        csv.column("project", &columns.project)?,
-        csv.column("organisation", &columns.organisation)?,
-        csv.column("organisation_type", &columns.organisation_type)?,
-        csv.column("responded", &columns.responded)?,
-    ];
-    let wave_i32 = i32::try_from(wave)
-        .map_err(|_| StageError::Compute(format!("wave number {wave} too large")))?;
-    let mut record = csv::StringRecord::new();
-    loop {
-        match csv.reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(file, &e)),
-        }
-        let line = record.position().map_or(0, csv::Position::line);
-        let field = |i: usize| record.get(idx[i]).unwrap_or("").trim().to_string();
-        let raw = field(3);
-        let responded = match raw.to_lowercase().as_str() {
-            "1" | "true" | "yes" | "si" | "sì" | "y" => true,
-            "0" | "false" | "no" | "n" => false,
-            _ => {
-                return Err(StageError::Input {
-                    file: file.display.clone(),
-                    line: Some(line),
-                    column: Some(columns.responded.clone()),
-                    message: format!("`{raw}` is not a yes/no answer"),
-                    hint: Some("write 1 or 0 (also accepted: true/false, yes/no, sì/no)".into()),
-                })
-            }
+    wave: i32,
+    file: &InputFile,
+    sheet: &Sheet,
+    ctx: &Context<'_>,
+    roster: &mut RosterTable,
+    rejects: &mut RejectTable,
+) -> Result<Tally, StageError> {
+    let c = &ctx.params.roster_columns;
+    let idx = locate(
+        file,
+        sheet,
+        &[
+            ("project", &c.project),
+            ("organisation", &c.organisation),
+            ("organisation_type", &c.organisation_type),
+            ("responded", &c.responded),
+        ],
+        "roster_columns",
+    )?;
+    let mut tally = Tally::default();
+    for row in &sheet.rows {
+        let source = Source {
+            wave,
+            file: &file.display,
+            line: row.line,
         };
-        out.wave.push(wave_i32);
-        out.project.push(field(0));
-        out.organisation.push(field(1));
-        out.organisation_type.push(field(2));
-        out.responded.push(responded);
-        out.source_file.push(file.display.clone());
-        out.source_line
-            .push(i64::try_from(line).unwrap_or(i64::MAX));
+        let mut reject = |cell: Option<&Cell<'_>>, reason: Reason, tally: &mut Tally| {
+            rejects.push(source, cell.map(|c| c.header), cell.map(|c| c.raw), reason);
+            tally.reject(reason);
+        };
+        if row.is_blank() {
+            reject(None, Reason::EmptyRow, &mut tally);
+            continue;
+        }
+        let mut cells = cells(sheet, row, &idx, ctx.params.repair_mojibake, &mut tally);
+        let [project, organisation, organisation_type, answered] = &mut cells[..] else {
+            unreachable!("four columns located");
+        };
+        project.clean = project.clean.to_uppercase();
+        if let Some(empty) = [&*project, &*organisation]
+            .into_iter()
+            .find(|c| c.clean.is_empty())
+        {
+            reject(Some(empty), Reason::EmptyName, &mut tally);
+            continue;
+        }
+        if ctx
+            .projects
+            .as_ref()
+            .is_some_and(|known| !known.contains(&project.clean))
+        {
+            reject(Some(project), Reason::UnknownProject, &mut tally);
+            continue;
+        }
+        let Some(answer) = responded(&answered.clean) else {
+            reject(Some(answered), Reason::MalformedResponded, &mut tally);
+            continue;
+        };
+        tally.keep();
+        roster.push(
+            source,
+            Member {
+                project: std::mem::take(&mut project.clean),
+                organisation: std::mem::take(&mut organisation.clean),
+                organisation_type: blank_to_none(std::mem::take(&mut organisation_type.clean)),
+                responded: answer,
+            },
+        );
     }
-    Ok(())
+    Ok(tally)
 }

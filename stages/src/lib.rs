@@ -6,10 +6,13 @@
 //! A stage never touches the cache, the lock or the DAG: the engine hands it tables and files and
 //! writes what it returns.
 
+pub mod clean_actors;
 pub mod describe_waves;
 pub mod ingest_waves;
 mod params;
+pub mod scaffold;
 mod stage;
+pub mod synth;
 pub mod vocab;
 
 pub use params::ParamError;
@@ -33,7 +36,11 @@ pub struct KindSpec {
 }
 
 /// Every stage kind, sorted by name.
-pub const KINDS: &[&KindSpec] = &[&describe_waves::SPEC, &ingest_waves::SPEC];
+pub const KINDS: &[&KindSpec] = &[
+    &clean_actors::SPEC,
+    &describe_waves::SPEC,
+    &ingest_waves::SPEC,
+];
 
 /// The spec of a kind, if it exists.
 #[must_use]
@@ -50,6 +57,7 @@ pub fn normalize_params(kind: &str, params: &toml::Table) -> Result<toml::Table,
     match kind {
         "ingest_waves" => params::normalize::<ingest_waves::Params>(params),
         "describe_waves" => params::normalize::<describe_waves::Params>(params),
+        "clean_actors" => params::normalize::<clean_actors::Params>(params),
         other => Err(ParamError::unknown_kind(other)),
     }
 }
@@ -62,6 +70,7 @@ pub fn run(kind: &str, input: &StageInput) -> Result<StageOutput, StageError> {
     match kind {
         "ingest_waves" => ingest_waves::run(input),
         "describe_waves" => describe_waves::run(input),
+        "clean_actors" => clean_actors::run(input),
         other => Err(StageError::Compute(format!("unknown stage kind `{other}`"))),
     }
 }

@@ -81,6 +81,6 @@ fn missing_pipeline_toml_is_a_usage_error() {
         String::from_utf8_lossy(&out.stderr).replace(&dir.path().display().to_string(), "[DIR]");
     insta::assert_snapshot!(stderr, @r"
     error: no `pipeline.toml` in `[DIR]`
-      hint: run inside a wecare project or pass `-C DIR`
+      hint: run inside a wecare project, pass `-C DIR`, or start one with `wecare new DIR`
     ");
 }

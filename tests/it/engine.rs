@@ -291,7 +291,7 @@ fn show_prints_a_table_or_json() {
     assert_eq!(bad.code, 2);
     insta::assert_snapshot!(bad.stderr, @r"
     error: stage `ingest_waves` has no table `ties`
-      hint: `ingest_waves` writes: roster, ties_raw; did you mean `ties_raw`?
+      hint: `ingest_waves` writes: rejects, roster, ties_raw; did you mean `ties_raw`?
     ");
 }
 
@@ -328,7 +328,7 @@ fn verbose_and_quiet_change_what_is_printed() {
     assert!(
         verbose
             .stdout
-            .contains("wave 1: 52 rows from data/raw/wave1.csv"),
+            .contains("wave 1 (data/raw/wave1.csv): 52 rows = 52 kept + 0 rejected"),
         "{}",
         verbose.stdout
     );

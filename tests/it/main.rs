@@ -1,7 +1,10 @@
 //! The one integration-test binary: drives the real `wecare` binary on temporary copies of the
 //! fixture projects under `tests/fixtures/`.
+mod clean_actors;
 mod common;
 mod config_errors;
 mod default_project;
 mod engine;
+mod ingest;
 mod robustness;
+mod synth;

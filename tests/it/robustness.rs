@@ -9,18 +9,20 @@ fn a_failing_stage_keeps_previous_outputs_and_shows_stale() {
     let p = Project::new("basic");
     p.ok(&["run"]);
     let before = p.snapshot_files();
-    p.edit("data/raw/wave2.csv", "information,3", "information,7");
+    // A row with one field too many makes the whole file unusable (a malformed intensity
+    // would only send its row to `rejects`).
+    p.edit("data/raw/wave2.csv", "information,3", "information,3,7");
     let run = p.wecare(&["run"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let line = p
         .read("data/raw/wave2.csv")
         .lines()
-        .position(|l| l.ends_with("information,7"))
+        .position(|l| l.ends_with("information,3,7"))
         .unwrap()
         + 1;
     assert!(
         run.stderr.contains(&format!(
-            "data/raw/wave2.csv:{line} (column `intensity`): intensity `7` is not 1, 2 or 3"
+            "data/raw/wave2.csv:{line}: the row has 8 fields, the header 7"
         )),
         "{}",
         run.stderr
@@ -79,8 +81,12 @@ fn a_run_killed_mid_stage_never_leaves_a_fresh_looking_stage() {
     let p = Project::new("basic");
     p.ok(&["run"]);
     let lock_before = p.read("pipeline.lock");
-    let roster_before =
-        std::fs::read(p.path().join("outputs/ingest_waves/roster.parquet")).unwrap();
+    let dir = p.path().join("outputs/ingest_waves");
+    let rejects = dir.join("rejects.parquet");
+    let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let rejects_written = modified(&rejects);
+    let roster_before = std::fs::read(dir.join("roster.parquet")).unwrap();
+    let ties_before = std::fs::read(dir.join("ties_raw.parquet")).unwrap();
     p.edit(
         "pipeline.toml",
         "missing_intensity = 1",
@@ -93,20 +99,12 @@ fn a_run_killed_mid_stage_never_leaves_a_fresh_looking_stage() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // The first output (roster) is rewritten, then the stage pauses before the second.
-    let roster = p.path().join("outputs/ingest_waves/roster.parquet");
-    let ties = p.path().join("outputs/ingest_waves/ties_raw.parquet");
-    let ties_before = std::fs::read(&ties).unwrap();
+    // The first output (rejects) is rewritten, then the stage pauses before the next ones.
     wait_for(
         || {
-            std::fs::metadata(&roster).and_then(|m| m.modified()).ok()
-                != std::fs::metadata(&ties).and_then(|m| m.modified()).ok()
-                && std::fs::read(&roster).is_ok_and(|b| b == roster_before)
+            modified(&rejects) != rejects_written
                 && p.path().join(".wecare/run.lock").exists()
-                && std::fs::read_dir(p.path().join("outputs/ingest_waves"))
-                    .unwrap()
-                    .count()
-                    == 2
+                && std::fs::read_dir(&dir).unwrap().count() == 3
         },
         "the first output",
     );
@@ -119,9 +117,14 @@ fn a_run_killed_mid_stage_never_leaves_a_fresh_looking_stage() {
         "the lock entry is written last"
     );
     assert_eq!(
-        std::fs::read(&ties).unwrap(),
-        ties_before,
+        std::fs::read(dir.join("roster.parquet")).unwrap(),
+        roster_before,
         "the second output was never started"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("ties_raw.parquet")).unwrap(),
+        ties_before,
+        "the third output was never started"
     );
     let status = p.status();
     assert_eq!(status["ingest_waves"].0, "stale");

@@ -1,0 +1,585 @@
+//! `clean_actors`: who is who. Resolves every raw spelling of an organisation across waves and
+//! respondents to one actor with a type from the controlled vocabulary, and turns the reports
+//! into undirected, valued ties per project, wave and layer.
+//!
+//! Outputs: `actors` (one row per organisation), `actor_matches` (every raw spelling, the actor
+//! it was resolved to, how and with what score — an auditor reviews every merge here) and `ties`
+//! (symmetrised by the declared rule: `union` keeps a tie reported by either side, which also
+//! reconstructs the ties of non-respondents from what others reported; `intersection` keeps
+//! only ties both sides confirmed). Wave 0 is the pre-existing layer (`prior` answers of wave 1).
+mod normalise;
+mod resolve;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{InputFile, KindSpec, Slot, StageError, StageInput, StageOutput};
+use resolve::{Method, Resolver};
+
+pub use normalise::{normalise, Family};
+
+/// The kind's declaration.
+pub static SPEC: KindSpec = KindSpec {
+    name: "clean_actors",
+    summary: "resolve organisations across waves and respondents; symmetrised ties per project, wave and layer",
+    slots: &[
+        Slot { name: "ties", numbered: false, required: true, table: true, doc: "ingest_waves.ties_raw" },
+        Slot { name: "roster", numbered: false, required: false, table: true, doc: "ingest_waves.roster (who answered)" },
+        Slot { name: "aliases", numbered: false, required: false, table: false, doc: "aliases.csv: alias, canonical_name (confirmed by hand)" },
+        Slot { name: "enti_gestori", numbered: false, required: false, table: false, doc: "enti_gestori.csv: name, acronym, type_code" },
+    ],
+    outputs: &["actor_matches", "actors", "ties"],
+};
+
+/// How reports become undirected ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Symmetrize {
+    /// A tie exists if either side reported it (non-respondents' ties reconstructed).
+    Union,
+    /// A tie exists only if both sides reported it.
+    Intersection,
+}
+
+/// Params of `clean_actors`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Jaro–Winkler similarity of normalised names above which two spellings in one project are
+    /// taken for the same organisation.
+    #[serde(default = "default_threshold")]
+    pub fuzzy_threshold: f64,
+    /// `union` or `intersection`.
+    #[serde(default = "default_symmetrize")]
+    pub symmetrize: Symmetrize,
+    /// Weight of a tie whose intensity was `non so` or empty.
+    #[serde(default = "default_missing")]
+    pub missing_intensity: i64,
+    /// Extra acronym → full name expansions, as `aliases.csv` rows.
+    #[serde(default)]
+    pub acronyms: BTreeMap<String, String>,
+}
+
+fn default_threshold() -> f64 {
+    0.9
+}
+fn default_symmetrize() -> Symmetrize {
+    Symmetrize::Union
+}
+fn default_missing() -> i64 {
+    1
+}
+
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, StageError> {
+    let col = df
+        .column(name)
+        .map_err(|_| StageError::Compute(format!("input table lacks column `{name}`")))?;
+    let ca = col
+        .str()
+        .map_err(|_| StageError::Compute(format!("column `{name}` is not text")))?;
+    Ok(ca.iter().map(|v| v.unwrap_or("").to_string()).collect())
+}
+
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, StageError> {
+    let col = df
+        .column(name)
+        .map_err(|_| StageError::Compute(format!("input table lacks column `{name}`")))?;
+    let col = col.cast(&DataType::Int64)?;
+    Ok(col.i64()?.iter().collect())
+}
+
+fn bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>, StageError> {
+    let col = df
+        .column(name)
+        .map_err(|_| StageError::Compute(format!("input table lacks column `{name}`")))?;
+    Ok(col
+        .bool()
+        .map_err(|_| StageError::Compute(format!("column `{name}` is not boolean")))?
+        .iter()
+        .collect())
+}
+
+/// Reads a small UTF-8 CSV file with required columns.
+fn read_list(
+    file: &InputFile,
+    required: &[&str],
+) -> Result<Vec<BTreeMap<String, String>>, StageError> {
+    let bad =
+        |line: Option<u64>, column: Option<&str>, message: String, hint: &str| StageError::Input {
+            file: file.display.clone(),
+            line,
+            column: column.map(str::to_string),
+            message,
+            hint: Some(hint.to_string()),
+        };
+    let bytes = std::fs::read(&file.path).map_err(|e| {
+        bad(
+            None,
+            None,
+            format!("cannot read the file: {e}"),
+            "check the path in pipeline.toml",
+        )
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        bad(
+            None,
+            None,
+            "the file is not valid UTF-8".into(),
+            "save it as UTF-8",
+        )
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(Some(1), None, e.to_string(), "check the header line"))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    for r in required {
+        if !headers.iter().any(|h| h == r) {
+            return Err(bad(
+                Some(1),
+                Some(r),
+                format!("missing required column `{r}`"),
+                &format!("the header must name: {}", required.join(", ")),
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            bad(
+                e.position().map(csv::Position::line),
+                None,
+                e.to_string(),
+                "check the separator and quoting",
+            )
+        })?;
+        rows.push(
+            headers
+                .iter()
+                .cloned()
+                .zip(record.iter().map(|v| v.trim().to_string()))
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+/// Runs the stage.
+///
+/// # Errors
+/// Unreadable alias or enti gestori files, input tables without the canonical columns.
+#[allow(clippy::too_many_lines)]
+pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
+    let params: Params = input.params()?;
+    if !(0.5..=1.0).contains(&params.fuzzy_threshold) {
+        return Err(StageError::Compute(format!(
+            "param `fuzzy_threshold` = {} must be between 0.5 and 1",
+            params.fuzzy_threshold
+        )));
+    }
+    let ties = input.table("ties")?;
+    let project = strings(ties, "project")?;
+    let respondent = strings(ties, "respondent")?;
+    let respondent_type = strings(ties, "respondent_type")?;
+    let alter = strings(ties, "alter")?;
+    let alter_type = strings(ties, "alter_type")?;
+    let relation = strings(ties, "relation")?;
+    let wave = ints(ties, "wave")?;
+    let intensity = ints(ties, "intensity")?;
+
+    let mut res = Resolver::default();
+    for i in 0..project.len() {
+        res.mention(&respondent[i], &project[i], &respondent_type[i], 3);
+        res.mention(&alter[i], &project[i], &alter_type[i], 1);
+    }
+    let roster = input.tables.get("roster");
+    let mut roster_rows = Vec::new();
+    if let Some(roster) = roster {
+        let (p, o, t, w, r) = (
+            strings(roster, "project")?,
+            strings(roster, "organisation")?,
+            strings(roster, "organisation_type")?,
+            ints(roster, "wave")?,
+            bools(roster, "responded")?,
+        );
+        for i in 0..p.len() {
+            res.mention(&o[i], &p[i], &t[i], 2);
+            roster_rows.push((
+                p[i].clone(),
+                w[i].unwrap_or(0),
+                o[i].clone(),
+                r[i].unwrap_or(false),
+            ));
+        }
+    }
+    res.seal_mentions();
+    let mut summary = Vec::new();
+    if let Some(file) = input.files.get("enti_gestori") {
+        let rows = read_list(file, &["name", "acronym", "type_code"])?;
+        for (n, row) in rows.iter().enumerate() {
+            let code = vocab_code(&row["type_code"])
+                .filter(|c| crate::vocab::by_code(c).is_some_and(|t| t.ente_gestore))
+                .ok_or_else(|| StageError::Input {
+                    file: file.display.clone(),
+                    line: Some(n as u64 + 2),
+                    column: Some("type_code".into()),
+                    message: format!("`{}` is not an ente gestore type", row["type_code"]),
+                    hint: Some("use eg_consortium, eg_mountain_union or eg_municipality".into()),
+                })?;
+            res.ente_gestore(&row["name"], &row["acronym"], code);
+        }
+        summary.push(format!(
+            "{} enti gestori listed in {}",
+            rows.len(),
+            file.display
+        ));
+    }
+    let mut alias_rows: Vec<(String, String)> = params
+        .acronyms
+        .iter()
+        .map(|(a, c)| (a.clone(), c.clone()))
+        .collect();
+    if let Some(file) = input.files.get("aliases") {
+        for row in read_list(file, &["alias", "canonical_name"])? {
+            alias_rows.push((row["alias"].clone(), row["canonical_name"].clone()));
+        }
+    }
+    for (alias, canonical) in &alias_rows {
+        res.alias(alias, canonical);
+    }
+    res.by_key();
+    res.by_acronym();
+    res.fuzzy(params.fuzzy_threshold);
+    res.by_extension();
+
+    // Actors: canonical name, type, sector.
+    let clusters = res.clusters();
+    let mut actors: Vec<Actor> = Vec::new();
+    for members in clusters.values() {
+        if members.iter().all(|&m| res.records[m].virtual_) {
+            continue;
+        }
+        let recs: Vec<&resolve::Record> = members.iter().map(|&m| &res.records[m]).collect();
+        let eg = recs.iter().find(|r| r.eg_type.is_some());
+        let alias_target = recs.iter().find(|r| r.alias_target);
+        let name = eg.or(alias_target).map_or_else(
+            || {
+                recs.iter()
+                    .filter(|r| !r.virtual_)
+                    .max_by(|a, b| {
+                        a.mentions
+                            .cmp(&b.mentions)
+                            .then(a.raw.len().cmp(&b.raw.len()))
+                            .then(b.raw.cmp(&a.raw))
+                    })
+                    .map(|r| r.raw.clone())
+                    .unwrap_or_default()
+            },
+            |r| r.raw.clone(),
+        );
+        let mut votes: BTreeMap<&'static str, u32> = BTreeMap::new();
+        for r in &recs {
+            for (code, n) in &r.type_votes {
+                *votes.entry(code).or_default() += n;
+            }
+        }
+        let family = recs
+            .iter()
+            .filter_map(|r| r.norm.family)
+            .max_by_key(|f| *f as u8);
+        let (type_code, type_source) = if let Some(code) = eg.and_then(|r| r.eg_type) {
+            (code, "enti_gestori")
+        } else if let Some((code, _)) = votes.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        {
+            // A bare "Consorzio …" missing from the enti gestori list is a consortium of co-operatives.
+            let code = if *code == "eg_consortium"
+                && input.files.contains_key("enti_gestori")
+                && family != Some(Family::ServicesConsortium)
+            {
+                "coop_consortium"
+            } else {
+                code
+            };
+            (code, "labels")
+        } else if let Some(f) = family {
+            let code = if f == Family::Consortium && input.files.contains_key("enti_gestori") {
+                "coop_consortium"
+            } else {
+                f.default_type()
+            };
+            (code, "name")
+        } else {
+            ("other", "none")
+        };
+        let projects = recs
+            .iter()
+            .flat_map(|r| r.projects.iter().cloned())
+            .collect();
+        let mentions = recs.iter().map(|r| r.mentions).sum();
+        actors.push(Actor {
+            name,
+            type_code,
+            type_source,
+            members: members.clone(),
+            projects,
+            mentions,
+        });
+    }
+    actors.sort_by(|a, b| a.name.cmp(&b.name).then(a.members.cmp(&b.members)));
+    let width = actors.len().to_string().len().max(4);
+    let mut actor_of: BTreeMap<usize, String> = BTreeMap::new();
+    let mut actor_rows = ActorRows::default();
+    let mut match_rows = MatchRows::default();
+    for (n, a) in actors.iter().enumerate() {
+        let id = format!("A{:0width$}", n + 1);
+        let canonical_key = normalise(&a.name).key;
+        let t = crate::vocab::by_code(a.type_code).expect("vocabulary code");
+        actor_rows.push(&id, a, t);
+        for &m in &a.members {
+            actor_of.insert(m, id.clone());
+            let r = &res.records[m];
+            if r.virtual_ {
+                continue;
+            }
+            let (method, score) = if r.raw == a.name {
+                (Method::Exact, 1.0)
+            } else if res.aliased.contains(&m) {
+                (Method::Alias, 1.0)
+            } else if res.acronyms.contains(&m) {
+                (Method::Acronym, 1.0)
+            } else if r.norm.key == canonical_key {
+                (Method::Normalised, 1.0)
+            } else {
+                let best = a
+                    .members
+                    .iter()
+                    .filter(|&&o| o != m)
+                    .map(|&o| resolve::similarity(&r.norm.key, &res.records[o].norm.key))
+                    .fold(0.0, f64::max);
+                (Method::Fuzzy, best)
+            };
+            match_rows.push(&r.raw, &id, method.as_str(), score, r);
+        }
+    }
+    let id_of =
+        |raw: &str| -> Option<String> { res.find_raw(raw).and_then(|i| actor_of.get(&i).cloned()) };
+
+    // Ties: reports → undirected valued ties.
+    let mut responded: BTreeSet<(String, i64, String)> = BTreeSet::new();
+    for (p, w, o, r) in &roster_rows {
+        if *r {
+            if let Some(id) = id_of(o) {
+                responded.insert((p.clone(), *w, id));
+            }
+        }
+    }
+    type TieKey = (String, i64, String, String, String);
+    let mut reports: BTreeMap<TieKey, (BTreeSet<String>, i64)> = BTreeMap::new();
+    let mut self_ties = 0usize;
+    for i in 0..project.len() {
+        let (Some(a), Some(b)) = (id_of(&respondent[i]), id_of(&alter[i])) else {
+            continue;
+        };
+        let w = wave[i].unwrap_or(0);
+        responded.insert((project[i].clone(), w, a.clone()));
+        if a == b {
+            self_ties += 1;
+            continue;
+        }
+        let (wave_out, layer) = if relation[i] == "prior" {
+            (0, relation[i].clone())
+        } else {
+            (w, relation[i].clone())
+        };
+        let (s, t) = if a < b {
+            (a.clone(), b)
+        } else {
+            (b, a.clone())
+        };
+        let entry = reports
+            .entry((project[i].clone(), wave_out, layer, s, t))
+            .or_insert((BTreeSet::new(), 0));
+        entry.0.insert(a);
+        entry.1 = entry
+            .1
+            .max(intensity[i].unwrap_or(params.missing_intensity));
+    }
+    let mut tie_rows = TieRows::default();
+    let mut reconstructed = 0usize;
+    for ((p, w, layer, s, t), (reporters, weight)) in reports {
+        let confirmed = reporters.len() == 2;
+        if params.symmetrize == Symmetrize::Intersection && !confirmed {
+            continue;
+        }
+        let survey_wave = if w == 0 { 1 } else { w };
+        let silent = if reporters.contains(&s) { &t } else { &s };
+        let recon = !confirmed && !responded.contains(&(p.clone(), survey_wave, silent.clone()));
+        reconstructed += usize::from(recon);
+        tie_rows.project.push(p);
+        tie_rows.wave.push(i32::try_from(w).unwrap_or(0));
+        tie_rows.layer.push(layer);
+        tie_rows.source.push(s);
+        tie_rows.target.push(t);
+        tie_rows.weight.push(weight);
+        tie_rows
+            .reports
+            .push(i32::try_from(reporters.len()).unwrap_or(0));
+        tie_rows.reconstructed.push(recon);
+    }
+    summary.push(format!(
+        "{} spellings → {} organisations ({} merges refused: incompatible types)",
+        match_rows.raw_name.len(),
+        actor_rows.actor_id.len(),
+        res.refused
+    ));
+    summary.push(format!(
+        "{} ties ({} symmetrisation; {} reconstructed from the other side's report), {} self-citations found after resolution dropped",
+        tie_rows.project.len(),
+        if params.symmetrize == Symmetrize::Union { "union" } else { "intersection" },
+        reconstructed,
+        self_ties
+    ));
+    let mut tables = BTreeMap::new();
+    tables.insert("actors".to_string(), actor_rows.frame()?);
+    tables.insert("actor_matches".to_string(), match_rows.frame()?);
+    tables.insert("ties".to_string(), tie_rows.frame()?);
+    Ok(StageOutput {
+        tables,
+        files: BTreeMap::new(),
+        summary,
+    })
+}
+
+/// One resolved organisation before it gets its id.
+struct Actor {
+    name: String,
+    type_code: &'static str,
+    type_source: &'static str,
+    members: Vec<usize>,
+    projects: BTreeSet<String>,
+    mentions: u32,
+}
+
+fn vocab_code(raw: &str) -> Option<&'static str> {
+    crate::vocab::by_code(raw.trim())
+        .map(|t| t.code)
+        .or_else(|| crate::vocab::from_label(raw).map(|t| t.code))
+}
+
+#[derive(Default)]
+struct ActorRows {
+    actor_id: Vec<String>,
+    name: Vec<String>,
+    type_code: Vec<String>,
+    sector: Vec<String>,
+    ente_gestore: Vec<bool>,
+    type_source: Vec<String>,
+    n_spellings: Vec<i64>,
+    n_mentions: Vec<i64>,
+    projects: Vec<String>,
+}
+
+impl ActorRows {
+    fn frame(self) -> Result<DataFrame, StageError> {
+        Ok(DataFrame::new_infer_height(vec![
+            Column::new("actor_id".into(), self.actor_id),
+            Column::new("name".into(), self.name),
+            Column::new("type_code".into(), self.type_code),
+            Column::new("sector".into(), self.sector),
+            Column::new("ente_gestore".into(), self.ente_gestore),
+            Column::new("type_source".into(), self.type_source),
+            Column::new("n_spellings".into(), self.n_spellings),
+            Column::new("n_mentions".into(), self.n_mentions),
+            Column::new("projects".into(), self.projects),
+        ])?)
+    }
+}
+
+impl ActorRows {
+    fn push(&mut self, id: &str, a: &Actor, t: &crate::vocab::OrgType) {
+        self.actor_id.push(id.to_string());
+        self.name.push(a.name.clone());
+        self.type_code.push(a.type_code.to_string());
+        self.sector.push(t.sector.as_str().to_string());
+        self.ente_gestore.push(t.ente_gestore);
+        self.type_source.push(a.type_source.to_string());
+        self.n_spellings
+            .push(i64::try_from(a.members.len()).unwrap_or(0));
+        self.n_mentions.push(i64::from(a.mentions));
+        self.projects
+            .push(a.projects.iter().cloned().collect::<Vec<_>>().join(";"));
+    }
+}
+
+#[derive(Default)]
+struct MatchRows {
+    raw_name: Vec<String>,
+    actor_id: Vec<String>,
+    method: Vec<String>,
+    score: Vec<f64>,
+    key: Vec<String>,
+    mentions: Vec<i64>,
+    projects: Vec<String>,
+}
+
+impl MatchRows {
+    fn push(&mut self, raw: &str, id: &str, method: &str, score: f64, r: &resolve::Record) {
+        self.raw_name.push(raw.to_string());
+        self.actor_id.push(id.to_string());
+        self.method.push(method.to_string());
+        self.score.push((score * 10_000.0).round() / 10_000.0);
+        self.key.push(r.norm.key.clone());
+        self.mentions.push(i64::from(r.mentions));
+        self.projects
+            .push(r.projects.iter().cloned().collect::<Vec<_>>().join(";"));
+    }
+
+    fn frame(self) -> Result<DataFrame, StageError> {
+        let df = DataFrame::new_infer_height(vec![
+            Column::new("raw_name".into(), self.raw_name),
+            Column::new("actor_id".into(), self.actor_id),
+            Column::new("method".into(), self.method),
+            Column::new("score".into(), self.score),
+            Column::new("key".into(), self.key),
+            Column::new("mentions".into(), self.mentions),
+            Column::new("projects".into(), self.projects),
+        ])?;
+        Ok(df.sort(
+            ["raw_name"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )?)
+    }
+}
+
+#[derive(Default)]
+struct TieRows {
+    project: Vec<String>,
+    wave: Vec<i32>,
+    layer: Vec<String>,
+    source: Vec<String>,
+    target: Vec<String>,
+    weight: Vec<i64>,
+    reports: Vec<i32>,
+    reconstructed: Vec<bool>,
+}
+
+impl TieRows {
+    fn frame(self) -> Result<DataFrame, StageError> {
+        Ok(DataFrame::new_infer_height(vec![
+            Column::new("project".into(), self.project),
+            Column::new("wave".into(), self.wave),
+            Column::new("layer".into(), self.layer),
+            Column::new("source".into(), self.source),
+            Column::new("target".into(), self.target),
+            Column::new("weight".into(), self.weight),
+            Column::new("reports".into(), self.reports),
+            Column::new("reconstructed".into(), self.reconstructed),
+        ])?)
+    }
+}

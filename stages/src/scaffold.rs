@@ -38,6 +38,14 @@ pub fn files(name: &str) -> Vec<(&'static str, String)> {
         ("data/raw/wave1.csv", WAVE1.to_string()),
         ("data/raw/roster1.csv", ROSTER1.to_string()),
         ("data/projects.csv", PROJECTS.to_string()),
+        (
+            "data/aliases.csv",
+            "alias,canonical_name,note\n".to_string(),
+        ),
+        (
+            "data/enti_gestori.csv",
+            "name,acronym,type_code,territory\n".to_string(),
+        ),
         (".gitignore", "/.wecare/\n".to_string()),
     ]
 }
@@ -175,6 +183,15 @@ responded = "responded"    # sì/no, yes/no, 1/0, true/false
 kind = "describe_waves"
 inputs = { ties = "ingest_waves.ties_raw" }
 params = { by = ["wave", "project", "relation"] }
+
+# Who is who: every spelling of an organisation resolved to one actor with a type, and the
+# reports turned into undirected ties per project, wave and layer. List hand-confirmed name
+# variants in data/aliases.csv and the enti gestori (with their acronyms) in data/enti_gestori.csv;
+# review every merge in `wecare show clean_actors.actor_matches`.
+[stages.clean_actors]
+kind = "clean_actors"
+inputs = { ties = "ingest_waves.ties_raw", roster = "ingest_waves.roster", aliases = "data/aliases.csv", enti_gestori = "data/enti_gestori.csv" }
+params = { fuzzy_threshold = 0.9, symmetrize = "union" }
 "#;
 
 const WAVE1: &str = "project,respondent,respondent_type,alter,alter_type,relation,intensity
@@ -228,6 +245,11 @@ Waves — one row per (respondent, cited organisation, relation):
 Rosters — `project, organisation, organisation_type, responded` (yes/no): who was surveyed in
 wave N and whether they answered. Projects — one row per project, with a `project` column;
 rows of projects not in this list are rejected (`unknown_project`).
+
+`data/aliases.csv` — `alias, canonical_name, note`: name variants you confirmed by hand.
+`data/enti_gestori.csv` — `name, acronym, type_code, territory`: the bodies running the social
+services (`type_code` one of `eg_consortium`, `eg_mountain_union`, `eg_municipality`); it decides
+whether a bare "Consorzio …" is an ente gestore or a consortium of co-operatives.
 
 Rows go to `ingest_waves.rejects` when the row is blank (`empty_row`), a project, respondent or
 cited organisation is blank (`empty_name`), the project is not in the project list

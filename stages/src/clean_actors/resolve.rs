@@ -270,6 +270,14 @@ impl Resolver {
         out
     }
 
+    /// Every cluster's members, and the current roots of `clusters` (earlier unions may have
+    /// joined some of them), sorted.
+    fn current(&mut self, clusters: BTreeSet<usize>) -> (BTreeMap<usize, Vec<usize>>, Vec<usize>) {
+        let members = self.members();
+        let roots: BTreeSet<usize> = clusters.into_iter().map(|c| self.root(c)).collect();
+        (members, roots.into_iter().collect())
+    }
+
     /// Acronyms that spell exactly one organisation of the same project.
     pub fn by_acronym(&mut self) {
         let by_project = self.clusters_by_project();
@@ -326,13 +334,7 @@ impl Resolver {
     pub fn fuzzy(&mut self, threshold: f64) {
         let by_project = self.clusters_by_project();
         for clusters in by_project.into_values() {
-            let members = self.members();
-            let list: Vec<usize> = clusters
-                .into_iter()
-                .map(|c| self.root(c))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
+            let (members, list) = self.current(clusters);
             let mut best: Vec<(f64, usize, usize)> = Vec::new();
             for (x, &a) in list.iter().enumerate() {
                 for &b in &list[x + 1..] {
@@ -365,13 +367,7 @@ impl Resolver {
     pub fn by_extension(&mut self) {
         let by_project = self.clusters_by_project();
         for clusters in by_project.into_values() {
-            let members = self.members();
-            let list: Vec<usize> = clusters
-                .into_iter()
-                .map(|c| self.root(c))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
+            let (members, list) = self.current(clusters);
             let keys = |c: usize| -> BTreeSet<FamilyKey> {
                 members[&c]
                     .iter()

@@ -27,18 +27,18 @@ cp -r pipeline.toml data "$work/" && mkdir -p "$work/default" && mv "$work/pipel
 noop=$(median_ms "$BIN" -q -C "$work/default" run)
 
 big="$work/big"; mkdir -p "$big"; cp -r data "$big/"
-python3 - "$big/pipeline.toml" <<'PY'
+python3 - pipeline.toml "$big/pipeline.toml" <<'PY'
 import sys
+# The default pipeline plus describe_waves stages until there are 200 stages in all.
+base = open(sys.argv[1]).read()
+have = base.count("\n[stages.")
 groupable = ["wave", "project", "relation", "respondent_type", "alter_type"]
-lines = ['[pipeline]', 'name = "bench-200"', 'seed = 1', '',
-         '[stages.ingest_waves]', 'kind = "ingest_waves"',
-         'inputs = { wave1 = "data/raw/wave1.csv", wave2 = "data/raw/wave2.csv", roster1 = "data/raw/roster1.csv" }', '']
-for i in range(199):
-    by = [groupable[i % 5], groupable[(i // 5) % 5]]
-    by = list(dict.fromkeys(by))
+lines = [base, ""]
+for i in range(200 - have):
+    by = list(dict.fromkeys([groupable[i % 5], groupable[(i // 5) % 5]]))
     lines += [f'[stages.describe_{i:03d}]', 'kind = "describe_waves"',
-              'inputs = { ties = "ingest_waves.ties_raw" }', f'params = {{ by = {by!r} }}'.replace("'", '"'), '']
-open(sys.argv[1], "w").write("\n".join(lines))
+              'inputs = { ties = "ingest_waves.ties_raw" }', 'params = { by = [%s] }' % ", ".join(f'"{b}"' for b in by), '']
+open(sys.argv[2], "w").write("\n".join(lines))
 PY
 "$BIN" -q -C "$big" run
 status=$(median_ms "$BIN" -q -C "$big" status)

@@ -372,6 +372,28 @@ pub fn fold_label(raw: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Every accepted spelling, folded, with its type (built once).
+fn label_index() -> &'static std::collections::BTreeMap<String, &'static OrgType> {
+    static INDEX: std::sync::OnceLock<std::collections::BTreeMap<String, &'static OrgType>> =
+        std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = std::collections::BTreeMap::new();
+        // Later entries never override earlier ones: codes, then Italian labels, then variants.
+        for t in TYPES {
+            index.entry(t.code.replace('_', " ")).or_insert(t);
+        }
+        for t in TYPES {
+            index.entry(fold_label(t.label_it)).or_insert(t);
+        }
+        for t in TYPES {
+            for v in t.variants {
+                index.entry(fold_label(v)).or_insert(t);
+            }
+        }
+        index
+    })
+}
+
 /// The type a raw label (Italian label, variant, or English code) stands for.
 #[must_use]
 pub fn from_label(raw: &str) -> Option<&'static OrgType> {
@@ -379,11 +401,7 @@ pub fn from_label(raw: &str) -> Option<&'static OrgType> {
     if folded.is_empty() {
         return None;
     }
-    TYPES.iter().find(|t| {
-        t.code.replace('_', " ") == folded
-            || fold_label(t.label_it) == folded
-            || t.variants.iter().any(|v| fold_label(v) == folded)
-    })
+    label_index().get(&folded).copied()
 }
 
 #[cfg(test)]

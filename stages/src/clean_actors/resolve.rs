@@ -79,6 +79,10 @@ pub struct Resolver {
     pub refused: usize,
     /// Folded spelling → records (built by `seal_mentions`).
     folded: BTreeMap<String, Vec<usize>>,
+    /// Acronym → records spelling it (built by `seal_mentions`).
+    by_acronym_text: BTreeMap<String, Vec<usize>>,
+    /// Members of each cluster, kept at its root (empty elsewhere).
+    member_lists: Vec<Vec<usize>>,
 }
 
 impl Resolver {
@@ -102,6 +106,9 @@ impl Resolver {
                 .entry(vocab::fold_label(&self.records[i].raw))
                 .or_default()
                 .push(i);
+            if let Some(a) = &self.records[i].norm.acronym {
+                self.by_acronym_text.entry(a.clone()).or_default().push(i);
+            }
         }
     }
 
@@ -123,6 +130,7 @@ impl Resolver {
             alias_target: false,
         });
         self.parent.push(i);
+        self.member_lists.push(vec![i]);
         self.families.push(norm.family.into_iter().collect());
         self.index.insert(raw.to_string(), i);
         i
@@ -165,6 +173,8 @@ impl Resolver {
         self.parent[gone] = keep;
         let moved = std::mem::take(&mut self.families[gone]);
         self.families[keep].extend(moved);
+        let moved = std::mem::take(&mut self.member_lists[gone]);
+        self.member_lists[keep].extend(moved);
         true
     }
 
@@ -199,9 +209,7 @@ impl Resolver {
         if acr.is_empty() {
             return;
         }
-        let hits: Vec<usize> = (0..self.records.len())
-            .filter(|&i| self.records[i].norm.acronym.as_deref() == Some(acr.as_str()))
-            .collect();
+        let hits = self.by_acronym_text.get(&acr).cloned().unwrap_or_default();
         for h in hits {
             if self.union(h, e) {
                 self.aliased.insert(h);
@@ -273,8 +281,15 @@ impl Resolver {
     /// Every cluster's members, and the current roots of `clusters` (earlier unions may have
     /// joined some of them), sorted.
     fn current(&mut self, clusters: BTreeSet<usize>) -> (BTreeMap<usize, Vec<usize>>, Vec<usize>) {
-        let members = self.members();
         let roots: BTreeSet<usize> = clusters.into_iter().map(|c| self.root(c)).collect();
+        let members = roots
+            .iter()
+            .map(|&r| {
+                let mut m = self.member_lists[r].clone();
+                m.sort_unstable();
+                (r, m)
+            })
+            .collect();
         (members, roots.into_iter().collect())
     }
 
@@ -335,22 +350,26 @@ impl Resolver {
         let by_project = self.clusters_by_project();
         for clusters in by_project.into_values() {
             let (members, list) = self.current(clusters);
-            let mut best: Vec<(f64, usize, usize)> = Vec::new();
-            for (x, &a) in list.iter().enumerate() {
-                for &b in &list[x + 1..] {
-                    let score = members[&a]
+            // Distinct spelled-out keys per cluster: spellings often share one.
+            let keys: Vec<BTreeSet<&str>> = list
+                .iter()
+                .map(|c| {
+                    members[c]
                         .iter()
-                        .flat_map(|&i| members[&b].iter().map(move |&j| (i, j)))
-                        .filter(|&(i, j)| {
-                            self.records[i].norm.acronym.is_none()
-                                && self.records[j].norm.acronym.is_none()
-                        })
-                        .map(|(i, j)| {
-                            similarity(&self.records[i].norm.key, &self.records[j].norm.key)
-                        })
+                        .filter(|&&m| self.records[m].norm.acronym.is_none())
+                        .map(|&m| self.records[m].norm.key.as_str())
+                        .collect()
+                })
+                .collect();
+            let mut best: Vec<(f64, usize, usize)> = Vec::new();
+            for x in 0..list.len() {
+                for y in x + 1..list.len() {
+                    let score = keys[x]
+                        .iter()
+                        .flat_map(|ka| keys[y].iter().map(move |kb| similarity(ka, kb)))
                         .fold(0.0, f64::max);
                     if score >= threshold {
-                        best.push((score, a, b));
+                        best.push((score, list[x], list[y]));
                     }
                 }
             }

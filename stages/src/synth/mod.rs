@@ -252,8 +252,10 @@ pub fn generate(config: &SynthConfig, mess: &Mess, dir: &Path) -> Result<SynthSu
             }
             for (raw, id, _) in &survey.names {
                 let org = &cast.orgs[by_id[id.as_str()]];
+                let folded_name = crate::vocab::fold_label(&org.name);
                 let hard = org.acronym.as_deref() == Some(raw.as_str())
-                    || (org.parts.alternatives.contains(raw) && !org.name.contains(raw.as_str()));
+                    || (org.parts.alternatives.contains(raw)
+                        && !folded_name.contains(&crate::vocab::fold_label(raw)));
                 if hard {
                     alias_candidates.insert((raw.clone(), by_id[id.as_str()]));
                 }

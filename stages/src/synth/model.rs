@@ -591,7 +591,7 @@ impl Registry {
                 let alts = alt(&[
                     core.clone(),
                     format!("{core} srl"),
-                    format!("{} {} S.R.L.", core.to_uppercase(), ""),
+                    format!("{} S.R.L.", core.to_uppercase()),
                 ]);
                 (
                     format!("{core} S.r.l."),

@@ -952,6 +952,41 @@ fn propensity(
     p
 }
 
+/// The intercept of `after` ties that makes the expected share of wave-1 organisations with at
+/// least one `after` tie equal `target`, the project-level protocol effect left out (so that it
+/// still shifts the share project by project). Bisection on the exact expectation.
+fn after_intercept(
+    xs: &BTreeMap<Pair, f64>,
+    w1_orgs: &BTreeSet<usize>,
+    protocol_term: f64,
+    target: f64,
+) -> f64 {
+    let share = |base: f64| -> f64 {
+        let mut none: BTreeMap<usize, f64> = w1_orgs.iter().map(|&o| (o, 1.0)).collect();
+        for (&(a, b), &x) in xs {
+            let p = logistic(base + x - protocol_term);
+            for o in [a, b] {
+                if let Some(q) = none.get_mut(&o) {
+                    *q *= 1.0 - p;
+                }
+            }
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let n = none.len().max(1) as f64;
+        none.values().map(|q| 1.0 - q).sum::<f64>() / n
+    };
+    let (mut lo, mut hi) = (-12.0, 12.0);
+    for _ in 0..50 {
+        let mid = 0.5 * (lo + hi);
+        if share(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 /// Draws a project's true networks.
 #[allow(clippy::too_many_lines)]
 #[must_use]
@@ -1006,22 +1041,8 @@ pub fn project(config: &SynthConfig, cast: &Cast, pc: &ProjectCast) -> TrueProje
             w1.insert(t, i);
         }
     }
-    #[allow(clippy::cast_precision_loss)]
-    let want_new = w1.len() as f64 * (1.0 - target_share) / target_share;
-    let candidates: Vec<(Pair, f64)> = pairs
-        .iter()
-        .filter(|t| !prior.contains_key(t))
-        .map(|&(a, b)| ((a, b), propensity(pc, orgs, &hub_of, a, b)))
-        .collect();
-    let mass: f64 = candidates.iter().map(|(_, p)| p).sum();
-    let mut born = BTreeSet::new();
-    for (t, p) in &candidates {
-        if mass > 0.0 && rng.random_bool((p * want_new / mass).clamp(0.0, 1.0)) {
-            w1.insert(*t, intensity(&mut rng, false));
-            born.insert(*t);
-        }
-    }
     // Everyone in the network is cited at least once in wave 1.
+    let mut born = BTreeSet::new();
     for &o in &core {
         if !w1.keys().any(|&(a, b)| a == o || b == o) {
             let c = if pc.centres.contains(&o) {
@@ -1035,12 +1056,35 @@ pub fn project(config: &SynthConfig, cast: &Cast, pc: &ProjectCast) -> TrueProje
                 hub_of[&o]
             };
             if c != o {
+                // The tie that brings it in is pre-existing as often as the project's target says.
                 let t = pair(o, c);
-                w1.insert(t, intensity(&mut rng, false));
+                let i = intensity(&mut rng, false);
+                w1.insert(t, i);
                 if !prior.contains_key(&t) {
-                    born.insert(t);
+                    if rng.random_bool(target_share) {
+                        prior.insert(t, i);
+                    } else {
+                        born.insert(t);
+                    }
                 }
             }
+        }
+    }
+    // Project-born ties so that the pre-existing share hits its target.
+    let carried = w1.keys().filter(|t| prior.contains_key(t)).count();
+    #[allow(clippy::cast_precision_loss)]
+    let want_new =
+        (carried as f64 * (1.0 - target_share) / target_share - born.len() as f64).max(0.0);
+    let candidates: Vec<(Pair, f64)> = pairs
+        .iter()
+        .filter(|t| !prior.contains_key(t) && !w1.contains_key(t))
+        .map(|&(a, b)| ((a, b), propensity(pc, orgs, &hub_of, a, b)))
+        .collect();
+    let mass: f64 = candidates.iter().map(|(_, p)| p).sum();
+    for (t, p) in &candidates {
+        if mass > 0.0 && rng.random_bool((p * want_new / mass).clamp(0.0, 1.0)) {
+            w1.insert(*t, intensity(&mut rng, false));
+            born.insert(*t);
         }
     }
     // Wave 2: consolidation and partial enlargement.
@@ -1156,15 +1200,10 @@ pub fn project(config: &SynthConfig, cast: &Cast, pc: &ProjectCast) -> TrueProje
     let mut after_candidates: BTreeMap<Pair, u8> = prior.clone();
     after_candidates.extend(w2.iter().map(|(&t, &i)| (t, i)));
     let w1_orgs: BTreeSet<usize> = w1.keys().flat_map(|&(a, b)| [a, b]).collect();
-    let candidate_orgs: BTreeSet<usize> =
-        after_candidates.keys().flat_map(|&(a, b)| [a, b]).collect();
-    #[allow(clippy::cast_precision_loss)]
-    let mean_degree =
-        (2.0 * after_candidates.len() as f64 / candidate_orgs.len().max(1) as f64).max(1.0);
-    let base = logit(1.0 - (1.0 - d.after_share_target).powf(1.0 / mean_degree));
-    let _ = &w1_orgs;
+    let xs = centred(&after_candidates);
+    let base = after_intercept(&xs, &w1_orgs, protocol_term, d.after_share_target);
     let mut after = BTreeMap::new();
-    for (t, x) in centred(&after_candidates) {
+    for (t, x) in xs {
         if rng.random_bool(logistic(base + x)) {
             after.insert(t, after_candidates[&t]);
         }

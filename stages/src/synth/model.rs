@@ -1060,9 +1060,9 @@ pub fn project(config: &SynthConfig, cast: &Cast, pc: &ProjectCast) -> TrueProje
                 let t = pair(o, c);
                 let i = intensity(&mut rng, false);
                 w1.insert(t, i);
-                if !prior.contains_key(&t) {
+                if let std::collections::btree_map::Entry::Vacant(slot) = prior.entry(t) {
                     if rng.random_bool(target_share) {
-                        prior.insert(t, i);
+                        slot.insert(i);
                     } else {
                         born.insert(t);
                     }

@@ -151,16 +151,39 @@ fn a_second_run_waits_for_the_first() {
         || p.path().join("outputs/ingest_waves").exists(),
         "the first run to start writing",
     );
-    let second = p
+    let mut second = p
         .command(&["run"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // Read the second run's stderr as it comes; kill the first run only once the second one
+    // has said that it waits (no fixed sleep: CI machines are slow and shared).
+    let stderr = second.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if line.contains("waiting:") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(Duration::from_secs(120))
+        .expect("the second run says it waits for the lock");
     first.kill().unwrap();
     first.wait().unwrap();
-    let second: crate::common::Run = second.wait_with_output().unwrap().into();
+    let output = second.wait_with_output().unwrap();
+    let second = crate::common::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: reader.join().unwrap(),
+    };
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(
         second.stderr.contains("waiting: another wecare run (pid"),

@@ -333,3 +333,29 @@ fn incompatible_types_are_never_merged_and_consorzio_is_resolved_by_the_list() {
     );
     assert_eq!(actors.height(), 7, "{actors}");
 }
+
+#[test]
+fn unusable_alias_and_enti_gestori_lists_fail_with_file_line_and_hint() {
+    let p = Project::new("actors");
+    p.write("data/enti_gestori.csv", "name,acronym,type_code,territory\nConsorzio Intercomunale Servizi Sociali Valle Sorana,CISSVS,social_coop_a,Alba\n");
+    let run = p.wecare(&["run"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!p.path().join("outputs/clean_actors").exists());
+    insta::assert_snapshot!(run.stderr, @r"
+    error: stage `clean_actors` failed: data/enti_gestori.csv:2 (column `type_code`): `social_coop_a` is not an ente gestore type
+      hint: use eg_consortium, eg_mountain_union or eg_municipality
+    error: 1 stage failed; see above
+    ");
+    p.write(
+        "data/enti_gestori.csv",
+        "name,acronym,type_code,territory\n",
+    );
+    p.write("data/aliases.csv", "variant,name\nCISSVS,Consorzio\n");
+    let run = p.wecare(&["run"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stderr, @r"
+    error: stage `clean_actors` failed: data/aliases.csv:1 (column `alias`): missing required column `alias`
+      hint: the header must name: alias, canonical_name
+    error: 1 stage failed; see above
+    ");
+}

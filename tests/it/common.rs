@@ -68,6 +68,26 @@ impl Project {
         self.command(args).output().unwrap().into()
     }
 
+    /// Runs with `threads` worker threads for both rayon and polars, and asserts success.
+    pub fn ok_with_threads(&self, args: &[&str], threads: usize) -> Run {
+        let n = threads.to_string();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["-j", &n]);
+        let run: Run = self
+            .command(&all)
+            .env("RAYON_NUM_THREADS", &n)
+            .env("POLARS_MAX_THREADS", &n)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(
+            run.code, 0,
+            "wecare {all:?} failed:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
+
     /// Runs and asserts success.
     pub fn ok(&self, args: &[&str]) -> Run {
         let run = self.wecare(args);
@@ -151,6 +171,9 @@ fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         }
     }
 }
+
+/// Every stage of the `basic` fixture, sorted.
+pub const BASIC_STAGES: [&str; 3] = ["describe_types", "describe_waves", "ingest_waves"];
 
 /// Stages named in the `run` lines of an output (`run    NAME: ...`).
 pub fn stages_run(stdout: &str) -> Vec<String> {

@@ -23,17 +23,7 @@ fn committed_outputs_are_fresh_and_reproduce_byte_for_byte_on_one_thread() {
     }
     let committed = p.snapshot_files();
     // The committed outputs were made with every core; rebuild them on one thread.
-    let run = p
-        .command(&["run", "--force", "-j", "1"])
-        .env("RAYON_NUM_THREADS", "1")
-        .env("POLARS_MAX_THREADS", "1")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    p.ok_with_threads(&["run", "--force"], 1);
     let rerun = p.snapshot_files();
     assert_eq!(
         committed.keys().collect::<Vec<_>>(),

@@ -1,14 +1,11 @@
 //! Freshness, staleness reasons, selection and the read-only commands (issue 2).
-use crate::common::{redact, stages_run, Project};
+use crate::common::{redact, stages_run, Project, BASIC_STAGES};
 
 #[test]
 fn second_run_runs_nothing_and_says_so() {
     let p = Project::new("basic");
     let first = p.ok(&["run"]);
-    assert_eq!(
-        stages_run(&first.stdout),
-        ["describe_types", "describe_waves", "ingest_waves"]
-    );
+    assert_eq!(stages_run(&first.stdout), BASIC_STAGES);
     let lock = p.read("pipeline.lock");
     let second = p.ok(&["run"]);
     assert!(stages_run(&second.stdout).is_empty(), "{}", second.stdout);
@@ -97,10 +94,7 @@ fn editing_an_upstream_param_stales_it_and_its_downstream() {
         "missing_intensity = 2",
     );
     let status = p.status();
-    assert_eq!(
-        p.stale(),
-        ["describe_types", "describe_waves", "ingest_waves"]
-    );
+    assert_eq!(p.stale(), BASIC_STAGES);
     let r = &status["ingest_waves"].1[0];
     assert_eq!(
         (r["kind"].as_str(), r["param"].as_str()),
@@ -123,10 +117,7 @@ fn editing_an_upstream_param_stales_it_and_its_downstream() {
     ");
     assert_eq!(p.stale().len(), 3, "a dry run changes nothing");
     let run = p.ok(&["run"]);
-    assert_eq!(
-        stages_run(&run.stdout),
-        ["describe_types", "describe_waves", "ingest_waves"]
-    );
+    assert_eq!(stages_run(&run.stdout), BASIC_STAGES);
     assert!(p.stale().is_empty());
 }
 
@@ -210,10 +201,7 @@ fn force_and_downstream_select_what_runs() {
         "a named stage runs only what it needs"
     );
     let run = p.ok(&["run", "ingest_waves", "--force", "--downstream"]);
-    assert_eq!(
-        stages_run(&run.stdout),
-        ["describe_types", "describe_waves", "ingest_waves"]
-    );
+    assert_eq!(stages_run(&run.stdout), BASIC_STAGES);
     let run = p.ok(&["run", "describe_waves", "--force"]);
     assert_eq!(stages_run(&run.stdout), ["describe_waves"]);
     let bad = p.wecare(&["run", "describe_wave"]);

@@ -2,7 +2,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{stages_run, Project};
+use crate::common::{stages_run, Project, BASIC_STAGES};
 
 #[test]
 fn a_failing_stage_keeps_previous_outputs_and_shows_stale() {
@@ -130,10 +130,7 @@ fn a_run_killed_mid_stage_never_leaves_a_fresh_looking_stage() {
     assert_eq!(status["ingest_waves"].0, "stale");
     assert_eq!(status["ingest_waves"].1[0]["kind"], "param_changed");
     let run = p.ok(&["run"]);
-    assert_eq!(
-        stages_run(&run.stdout),
-        ["describe_types", "describe_waves", "ingest_waves"]
-    );
+    assert_eq!(stages_run(&run.stdout), BASIC_STAGES);
     assert!(p.stale().is_empty());
 }
 
@@ -195,10 +192,7 @@ fn a_second_run_waits_for_the_first() {
         "{}",
         second.stderr
     );
-    assert_eq!(
-        stages_run(&second.stdout),
-        ["describe_types", "describe_waves", "ingest_waves"]
-    );
+    assert_eq!(stages_run(&second.stdout), BASIC_STAGES);
     assert!(p.stale().is_empty());
 }
 
@@ -206,20 +200,8 @@ fn a_second_run_waits_for_the_first() {
 fn outputs_are_byte_identical_whatever_the_thread_count() {
     let one = Project::new("basic");
     let many = Project::new("basic");
-    let run = one
-        .command(&["run", "-j", "1"])
-        .env("RAYON_NUM_THREADS", "1")
-        .env("POLARS_MAX_THREADS", "1")
-        .output()
-        .unwrap();
-    assert!(run.status.success());
-    let run = many
-        .command(&["run", "-j", "8"])
-        .env("RAYON_NUM_THREADS", "8")
-        .env("POLARS_MAX_THREADS", "8")
-        .output()
-        .unwrap();
-    assert!(run.status.success());
+    one.ok_with_threads(&["run"], 1);
+    many.ok_with_threads(&["run"], 8);
     let (a, b) = (one.snapshot_files(), many.snapshot_files());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {

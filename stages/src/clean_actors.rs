@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{InputFile, KindSpec, Slot, StageError, StageInput, StageOutput};
+use crate::{vocab, InputFile, KindSpec, Slot, StageError, StageInput, StageOutput};
 use resolve::{Method, Resolver};
 
 pub use normalise::{normalise, Family};
@@ -27,10 +27,10 @@ pub static SPEC: KindSpec = KindSpec {
     slots: &[
         Slot { name: "ties", numbered: false, required: true, table: true, doc: "ingest_waves.ties_raw" },
         Slot { name: "roster", numbered: false, required: false, table: true, doc: "ingest_waves.roster (who answered)" },
-        Slot { name: "aliases", numbered: false, required: false, table: false, doc: "aliases.csv: alias, canonical_name (confirmed by hand)" },
-        Slot { name: "enti_gestori", numbered: false, required: false, table: false, doc: "enti_gestori.csv: name, acronym, type_code" },
+        Slot { name: "aliases", numbered: false, required: false, table: false, doc: "aliases.csv: alias, canonical_name[, note, decision = same|different] (confirmed by hand)" },
+        Slot { name: "enti_gestori", numbered: false, required: false, table: false, doc: "enti_gestori.csv: name, acronym, type_code[, territory]" },
     ],
-    outputs: &["actor_matches", "actors", "ties"],
+    outputs: &["actor_matches", "actors", "review", "ties"],
 };
 
 /// How reports become undirected ties.
@@ -60,6 +60,20 @@ pub struct Params {
     /// Extra acronym → full name expansions, as `aliases.csv` rows.
     #[serde(default)]
     pub acronyms: BTreeMap<String, String>,
+    /// Pairs the resolver compared and scored at least this much but did not join go to the
+    /// `review` table.
+    #[serde(default = "default_review_from")]
+    pub review_from: f64,
+    /// Joins scored below this go to the `review` table.
+    #[serde(default = "default_review_merges_below")]
+    pub review_merges_below: f64,
+}
+
+fn default_review_from() -> f64 {
+    0.75
+}
+fn default_review_merges_below() -> f64 {
+    0.95
 }
 
 fn default_threshold() -> f64 {
@@ -159,13 +173,32 @@ fn read_list(
                 "check the separator and quoting",
             )
         })?;
-        rows.push(
-            headers
-                .iter()
-                .cloned()
-                .zip(record.iter().map(|v| v.trim().to_string()))
-                .collect(),
-        );
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.len() < required.len() || record.iter().all(|v| v.trim().is_empty()) {
+            if record.iter().all(|v| v.trim().is_empty()) {
+                continue;
+            }
+            return Err(bad(
+                Some(line),
+                None,
+                format!(
+                    "the row has {} field(s); the header names {}",
+                    record.len(),
+                    headers.len()
+                ),
+                &format!("every row needs: {}", required.join(", ")),
+            ));
+        }
+        let mut row: BTreeMap<String, String> = headers
+            .iter()
+            .cloned()
+            .zip(record.iter().map(|v| v.trim().to_string()))
+            .collect();
+        for h in &headers {
+            row.entry(h.clone()).or_default();
+        }
+        row.insert("__line".into(), line.to_string());
+        rows.push(row);
     }
     Ok(rows)
 }
@@ -177,11 +210,16 @@ fn read_list(
 #[allow(clippy::too_many_lines)]
 pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let params: Params = input.params()?;
-    if !(0.5..=1.0).contains(&params.fuzzy_threshold) {
-        return Err(StageError::Compute(format!(
-            "param `fuzzy_threshold` = {} must be between 0.5 and 1",
-            params.fuzzy_threshold
-        )));
+    for (name, value) in [
+        ("fuzzy_threshold", params.fuzzy_threshold),
+        ("review_from", params.review_from),
+        ("review_merges_below", params.review_merges_below),
+    ] {
+        if !(0.5..=1.0).contains(&value) {
+            return Err(StageError::Compute(format!(
+                "param `{name}` = {value} must be between 0.5 and 1"
+            )));
+        }
     }
     let ties = input.table("ties")?;
     let project = strings(ties, "project")?;
@@ -227,12 +265,17 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
                 .filter(|c| crate::vocab::by_code(c).is_some_and(|t| t.ente_gestore))
                 .ok_or_else(|| StageError::Input {
                     file: file.display.clone(),
-                    line: Some(n as u64 + 2),
+                    line: row["__line"].parse().ok().or(Some(n as u64 + 2)),
                     column: Some("type_code".into()),
                     message: format!("`{}` is not an ente gestore type", row["type_code"]),
                     hint: Some("use eg_consortium, eg_mountain_union or eg_municipality".into()),
                 })?;
-            res.ente_gestore(&row["name"], &row["acronym"], code);
+            res.ente_gestore(
+                &row["name"],
+                &row["acronym"],
+                code,
+                row.get("territory").map_or("", String::as_str),
+            );
         }
         summary.push(format!(
             "{} enti gestori listed in {}",
@@ -245,17 +288,44 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         .iter()
         .map(|(a, c)| (a.clone(), c.clone()))
         .collect();
+    let mut apart_rows: Vec<(String, String)> = Vec::new();
     if let Some(file) = input.files.get("aliases") {
         for row in read_list(file, &["alias", "canonical_name"])? {
-            alias_rows.push((row["alias"].clone(), row["canonical_name"].clone()));
+            let decision = row.get("decision").map_or("", String::as_str);
+            match vocab::fold_label(decision).as_str() {
+                "" | "same" | "yes" | "si" => {
+                    alias_rows.push((row["alias"].clone(), row["canonical_name"].clone()));
+                }
+                "different" | "no" => {
+                    apart_rows.push((row["alias"].clone(), row["canonical_name"].clone()));
+                }
+                _ => {
+                    return Err(StageError::Input {
+                        file: file.display.clone(),
+                        line: row["__line"].parse().ok(),
+                        column: Some("decision".into()),
+                        message: format!("`{decision}` is not a decision"),
+                        hint: Some(
+                            "write `same` (the two spellings are one organisation) or `different` (never join them)"
+                                .into(),
+                        ),
+                    })
+                }
+            }
         }
+    }
+    for (a, b) in &apart_rows {
+        res.different(a, b);
     }
     for (alias, canonical) in &alias_rows {
         res.alias(alias, canonical);
     }
+    res.link_enti_gestori();
     res.by_key();
+    res.truncated();
     res.by_acronym();
-    res.fuzzy(params.fuzzy_threshold);
+    res.fuzzy(params.fuzzy_threshold, params.review_from);
+    res.by_kind_number();
     res.by_extension();
 
     // Actors: canonical name, type, sector.
@@ -336,6 +406,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let mut actor_of: BTreeMap<usize, String> = BTreeMap::new();
     let mut actor_rows = ActorRows::default();
     let mut match_rows = MatchRows::default();
+    let mut low_merges: Vec<(usize, Method, f64)> = Vec::new();
     for (n, a) in actors.iter().enumerate() {
         let id = format!("A{:0width$}", n + 1);
         let canonical_key = normalise(&a.name).key;
@@ -347,34 +418,32 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             if r.virtual_ {
                 continue;
             }
-            let (method, score) = if r.raw == a.name {
+            let (method, score) = if r.raw == a.name || a.members.len() == 1 {
                 (Method::Exact, 1.0)
             } else if res.aliased.contains(&m) {
-                (Method::Alias, 1.0)
-            } else if res.acronyms.contains(&m) {
-                (Method::Acronym, 1.0)
+                res.link[m].unwrap_or((Method::Alias, 1.0))
             } else if r.norm.key == canonical_key {
-                (Method::Normalised, 1.0)
+                (Method::Normalised, resolve::SCORE_NORMALISED)
             } else {
-                let best = a
-                    .members
-                    .iter()
-                    .filter(|&&o| o != m)
-                    .map(|&o| resolve::similarity(&r.norm.key, &res.records[o].norm.key))
-                    .fold(0.0, f64::max);
-                (Method::Fuzzy, best)
+                res.link[m].unwrap_or((Method::Normalised, resolve::SCORE_NORMALISED))
             };
             match_rows.push(&r.raw, &id, method.as_str(), score, r);
+            if score < params.review_merges_below {
+                low_merges.push((m, method, score));
+            }
         }
     }
-    let id_of =
-        |raw: &str| -> Option<String> { res.find_raw(raw).and_then(|i| actor_of.get(&i).cloned()) };
+    let review = review_rows(&mut res, &actor_of, &actors_by_id(&actor_rows), &low_merges)?;
+    let id_of = |raw: &str, project: &str| -> Option<String> {
+        res.find(raw, project)
+            .and_then(|i| actor_of.get(&i).cloned())
+    };
 
     // Ties: reports → undirected valued ties.
     let mut responded: BTreeSet<(String, i64, String)> = BTreeSet::new();
     for (p, w, o, r) in &roster_rows {
         if *r {
-            if let Some(id) = id_of(o) {
+            if let Some(id) = id_of(o, p) {
                 responded.insert((p.clone(), *w, id));
             }
         }
@@ -383,7 +452,10 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let mut reports: BTreeMap<TieKey, (BTreeSet<String>, i64)> = BTreeMap::new();
     let mut self_ties = 0usize;
     for i in 0..project.len() {
-        let (Some(a), Some(b)) = (id_of(&respondent[i]), id_of(&alter[i])) else {
+        let (Some(a), Some(b)) = (
+            id_of(&respondent[i], &project[i]),
+            id_of(&alter[i], &project[i]),
+        ) else {
             continue;
         };
         let w = wave[i].unwrap_or(0);
@@ -448,6 +520,11 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let mut tables = BTreeMap::new();
     tables.insert("actors".to_string(), actor_rows.frame()?);
     tables.insert("actor_matches".to_string(), match_rows.frame()?);
+    summary.push(format!(
+        "{} pairs to review (`wecare show clean_actors.review`)",
+        review.height()
+    ));
+    tables.insert("review".to_string(), review);
     tables.insert("ties".to_string(), tie_rows.frame()?);
     Ok(StageOutput {
         tables,
@@ -524,6 +601,7 @@ struct MatchRows {
     method: Vec<String>,
     score: Vec<f64>,
     key: Vec<String>,
+    unit: Vec<Option<String>>,
     mentions: Vec<i64>,
     projects: Vec<String>,
 }
@@ -535,6 +613,7 @@ impl MatchRows {
         self.method.push(method.to_string());
         self.score.push((score * 10_000.0).round() / 10_000.0);
         self.key.push(r.norm.key.clone());
+        self.unit.push(r.norm.unit.clone());
         self.mentions.push(i64::from(r.mentions));
         self.projects
             .push(r.projects.iter().cloned().collect::<Vec<_>>().join(";"));
@@ -547,11 +626,12 @@ impl MatchRows {
             Column::new("method".into(), self.method),
             Column::new("score".into(), self.score),
             Column::new("key".into(), self.key),
+            Column::new("unit".into(), self.unit),
             Column::new("mentions".into(), self.mentions),
             Column::new("projects".into(), self.projects),
         ])?;
         Ok(df.sort(
-            ["raw_name"],
+            ["raw_name", "projects"],
             SortMultipleOptions::default().with_maintain_order(true),
         )?)
     }
@@ -582,4 +662,159 @@ impl TieRows {
             Column::new("reconstructed".into(), self.reconstructed),
         ])?)
     }
+}
+
+fn actors_by_id(rows: &ActorRows) -> BTreeMap<String, (String, String)> {
+    rows.actor_id
+        .iter()
+        .zip(rows.name.iter().zip(&rows.type_code))
+        .map(|(id, (n, t))| (id.clone(), (n.clone(), t.clone())))
+        .collect()
+}
+
+/// The review queue: pairs compared and not joined (nearest first), then the joins made with
+/// least confidence. One row per pair of spellings.
+fn review_rows(
+    res: &mut Resolver,
+    actor_of: &BTreeMap<usize, String>,
+    actors: &BTreeMap<String, (String, String)>,
+    low_merges: &[(usize, Method, f64)],
+) -> Result<DataFrame, StageError> {
+    type Row = (String, String, f64, String, String);
+    let mut rows: BTreeMap<(String, String, String), Row> = BTreeMap::new();
+    let candidates = res.candidates.clone();
+    for c in candidates {
+        let (Some(ia), Some(ib)) = (actor_of.get(&c.a), actor_of.get(&c.b)) else {
+            continue;
+        };
+        if ia == ib {
+            continue;
+        }
+        let conflict = res.conflict(c.a, c.b, false);
+        // Two kinds of body that share only a place name ("Comune di Alba", "Caritas Alba")
+        // are not a near miss.
+        let one_word = |r: &resolve::Record| !r.norm.key.contains(' ');
+        if conflict
+            .as_deref()
+            .is_some_and(|r| r.starts_with("different kinds") || r.starts_with("different bodies"))
+            && (one_word(&res.records[c.a]) || one_word(&res.records[c.b]))
+        {
+            continue;
+        }
+        let reason = conflict.unwrap_or_else(|| match c.method {
+            Method::Extension => "several longer names of the project extend it".to_string(),
+            Method::Fuzzy => "similar, below `fuzzy_threshold`".to_string(),
+            _ => "not joined".to_string(),
+        });
+        let (a, b) = (res.records[c.a].raw.clone(), res.records[c.b].raw.clone());
+        let (a, b, ia, ib) = if a <= b {
+            (a, b, ia, ib)
+        } else {
+            (b, a, ib, ia)
+        };
+        let key = (a.clone(), b.clone(), "not_merged".to_string());
+        let entry = rows.entry(key).or_insert((
+            ia.clone(),
+            ib.clone(),
+            c.score,
+            c.method.as_str().to_string(),
+            reason,
+        ));
+        if c.score > entry.2 {
+            entry.2 = c.score;
+        }
+    }
+    for &(m, method, score) in low_merges {
+        let Some(id) = actor_of.get(&m) else { continue };
+        let name = actors.get(id).map(|(n, _)| n.clone()).unwrap_or_default();
+        let raw = res.records[m].raw.clone();
+        rows.insert(
+            (raw, name, "merged".to_string()),
+            (
+                id.clone(),
+                id.clone(),
+                score,
+                method.as_str().to_string(),
+                format!("joined by {} with score {score:.2}", method.as_str()),
+            ),
+        );
+    }
+    let mut sorted: Vec<_> = rows.into_iter().collect();
+    sorted.sort_by(|x, y| {
+        (x.0 .2 == "merged")
+            .cmp(&(y.0 .2 == "merged"))
+            .then(if x.0 .2 == "merged" {
+                x.1 .2.total_cmp(&y.1 .2)
+            } else {
+                y.1 .2.total_cmp(&x.1 .2)
+            })
+            .then(x.0.cmp(&y.0))
+    });
+    let projects_of = |res: &Resolver, raw: &str| -> String {
+        res.find_raw(raw)
+            .map(|i| {
+                res.records[i]
+                    .projects
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
+            .unwrap_or_default()
+    };
+    let mut cols: [Vec<String>; 11] = Default::default();
+    let mut scores = Vec::new();
+    for ((a, b, decision), (ia, ib, score, method, reason)) in &sorted {
+        let ta = actors.get(ia).map(|x| x.1.clone()).unwrap_or_default();
+        let tb = actors.get(ib).map(|x| x.1.clone()).unwrap_or_default();
+        for (col, v) in cols.iter_mut().zip([
+            decision.clone(),
+            method.clone(),
+            reason.clone(),
+            a.clone(),
+            b.clone(),
+            ia.clone(),
+            ib.clone(),
+            ta,
+            tb,
+            projects_of(res, a),
+            projects_of(res, b),
+        ]) {
+            col.push(v);
+        }
+        scores.push((score * 10_000.0).round() / 10_000.0);
+    }
+    let names = [
+        "decision",
+        "method",
+        "reason",
+        "name_a",
+        "name_b",
+        "actor_a",
+        "actor_b",
+        "type_a",
+        "type_b",
+        "projects_a",
+        "projects_b",
+    ];
+    let mut columns: Vec<Column> = vec![Column::new("score".into(), scores)];
+    for (name, col) in names.iter().zip(cols) {
+        columns.push(Column::new((*name).into(), col));
+    }
+    // `decision` first, then the score: the queue reads top to bottom.
+    let df = DataFrame::new_infer_height(columns)?;
+    Ok(df.select([
+        "decision",
+        "score",
+        "name_a",
+        "name_b",
+        "actor_a",
+        "actor_b",
+        "type_a",
+        "type_b",
+        "projects_a",
+        "projects_b",
+        "method",
+        "reason",
+    ])?)
 }

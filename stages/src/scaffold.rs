@@ -187,7 +187,7 @@ params = { by = ["wave", "project", "relation"] }
 # Who is who: every spelling of an organisation resolved to one actor with a type, and the
 # reports turned into undirected ties per project, wave and layer. List hand-confirmed name
 # variants in data/aliases.csv and the enti gestori (with their acronyms) in data/enti_gestori.csv;
-# review every merge in `wecare show clean_actors.actor_matches`.
+# review the doubtful pairs in `wecare show clean_actors.review` and settle them in data/aliases.csv.
 [stages.clean_actors]
 kind = "clean_actors"
 inputs = { ties = "ingest_waves.ties_raw", roster = "ingest_waves.roster", aliases = "data/aliases.csv", enti_gestori = "data/enti_gestori.csv" }
@@ -246,7 +246,8 @@ Rosters — `project, organisation, organisation_type, responded` (yes/no): who 
 wave N and whether they answered. Projects — one row per project, with a `project` column;
 rows of projects not in this list are rejected (`unknown_project`).
 
-`data/aliases.csv` — `alias, canonical_name, note`: name variants you confirmed by hand.
+`data/aliases.csv` — `alias, canonical_name, note, decision`: name variants you confirmed by hand
+(`decision` empty or `same`), or pairs that must stay apart (`different`).
 `data/enti_gestori.csv` — `name, acronym, type_code, territory`: the bodies running the social
 services (`type_code` one of `eg_consortium`, `eg_mountain_union`, `eg_municipality`); it decides
 whether a bare "Consorzio …" is an ente gestore or a consortium of co-operatives.

@@ -6,5 +6,6 @@ mod config_errors;
 mod default_project;
 mod engine;
 mod ingest;
+mod resolution;
 mod robustness;
 mod synth;

@@ -31,6 +31,8 @@ pub static SPEC: KindSpec = KindSpec {
         Slot { name: "enti_gestori", numbered: false, required: false, table: false, doc: "enti_gestori.csv: name, acronym, type_code[, territory]" },
     ],
     outputs: &["actor_matches", "actors", "review", "ties"],
+    normalize: crate::params::normalize::<Params>,
+    run,
 };
 
 /// How reports become undirected ties.

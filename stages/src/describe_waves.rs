@@ -19,6 +19,8 @@ pub static SPEC: KindSpec = KindSpec {
         doc: "ingest_waves.ties_raw",
     }],
     outputs: &["wave_summary"],
+    normalize: crate::params::normalize::<Params>,
+    run,
 };
 
 /// Columns `by` may name.

@@ -63,6 +63,8 @@ pub static SPEC: KindSpec = KindSpec {
         },
     ],
     outputs: &["rejects", "roster", "ties_raw"],
+    normalize: crate::params::normalize::<Params>,
+    run,
 };
 
 /// The relations of the canonical format, sorted.

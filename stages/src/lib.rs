@@ -7,6 +7,7 @@
 //! writes what it returns.
 
 pub mod clean_actors;
+pub mod compute_metrics;
 pub mod describe_waves;
 pub mod ingest_waves;
 mod params;
@@ -33,11 +34,16 @@ pub struct KindSpec {
     pub slots: &'static [Slot],
     /// Names of the tables the kind writes, as `outputs/<stage>/<table>.parquet`.
     pub outputs: &'static [&'static str],
+    /// Checks params against the kind's params struct; returns them in canonical form.
+    pub normalize: fn(&toml::Table) -> Result<toml::Table, ParamError>,
+    /// Runs a stage of this kind.
+    pub run: fn(&StageInput) -> Result<StageOutput, StageError>,
 }
 
-/// Every stage kind, sorted by name.
+/// Every stage kind, sorted by name: the registry. Adding a kind is one line here.
 pub const KINDS: &[&KindSpec] = &[
     &clean_actors::SPEC,
+    &compute_metrics::SPEC,
     &describe_waves::SPEC,
     &ingest_waves::SPEC,
 ];
@@ -54,11 +60,9 @@ pub fn kind_spec(name: &str) -> Option<&'static KindSpec> {
 /// # Errors
 /// A [`ParamError`] naming the offending key path when a key is unknown or a value mistyped.
 pub fn normalize_params(kind: &str, params: &toml::Table) -> Result<toml::Table, ParamError> {
-    match kind {
-        "ingest_waves" => params::normalize::<ingest_waves::Params>(params),
-        "describe_waves" => params::normalize::<describe_waves::Params>(params),
-        "clean_actors" => params::normalize::<clean_actors::Params>(params),
-        other => Err(ParamError::unknown_kind(other)),
+    match kind_spec(kind) {
+        Some(spec) => (spec.normalize)(params),
+        None => Err(ParamError::unknown_kind(kind)),
     }
 }
 
@@ -67,11 +71,9 @@ pub fn normalize_params(kind: &str, params: &toml::Table) -> Result<toml::Table,
 /// # Errors
 /// Whatever the stage reports: unusable input files, failed computations.
 pub fn run(kind: &str, input: &StageInput) -> Result<StageOutput, StageError> {
-    match kind {
-        "ingest_waves" => ingest_waves::run(input),
-        "describe_waves" => describe_waves::run(input),
-        "clean_actors" => clean_actors::run(input),
-        other => Err(StageError::Compute(format!("unknown stage kind `{other}`"))),
+    match kind_spec(kind) {
+        Some(spec) => (spec.run)(input),
+        None => Err(StageError::Compute(format!("unknown stage kind `{kind}`"))),
     }
 }
 

@@ -192,6 +192,15 @@ params = { by = ["wave", "project", "relation"] }
 kind = "clean_actors"
 inputs = { ties = "ingest_waves.ties_raw", roster = "ingest_waves.roster", aliases = "data/aliases.csv", enti_gestori = "data/enti_gestori.csv" }
 params = { fuzzy_threshold = 0.9, symmetrize = "union" }
+
+# Network metrics (NetworkX definitions) and the network type (centred on the ente gestore, on a
+# third-sector organisation, polycentric) for every project, wave and layer; `any` is the union
+# of collaboration, information and resources. `lead_column` names the projects file's column
+# with the lead ente gestore, if it has one.
+[stages.compute_metrics]
+kind = "compute_metrics"
+inputs = { ties = "clean_actors.ties", actors = "clean_actors.actors", roster = "ingest_waves.roster", actor_matches = "clean_actors.actor_matches", projects = "data/projects.csv" }
+params = { type_layer = "collaboration", ei_permutations = 999 }
 "#;
 
 const WAVE1: &str = "project,respondent,respondent_type,alter,alter_type,relation,intensity

@@ -6,6 +6,7 @@ mod config_errors;
 mod default_project;
 mod engine;
 mod ingest;
+mod metrics;
 mod resolution;
 mod robustness;
 mod synth;

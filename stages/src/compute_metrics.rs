@@ -24,7 +24,9 @@
 //! `polycentric_betweenness_share`). Anything else is the grey zone and says so: `…_weak` (centred
 //! on h, weak centre) or `polycentric_weak` (two comparable top actors of different sectors,
 //! k_2/k_h ≥ `grey_partner_ratio`). `stability` is the share of leave-one-edge-out replicates
-//! that keep the label (and the centre).
+//! that keep the label (and the centre); `response_rate` the share of the wave's roster that
+//! answered — with few respondents the centre may be a non-respondent whose ties are only seen
+//! from the others' side, and the label is fragile.
 //!
 //! Networks are independent: they are computed in parallel across networks, each algorithm
 //! single-threaded inside one, so results are bit-identical with 1 and many threads.
@@ -289,6 +291,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     }
     // Nodes of each (project, survey wave) from the roster, placed through actor_matches.
     let mut surveyed: BTreeMap<(String, i64), BTreeSet<String>> = BTreeMap::new();
+    let mut answered: BTreeMap<(String, i64), BTreeSet<String>> = BTreeMap::new();
     let mut place: BTreeMap<(String, String), String> = BTreeMap::new();
     if let Some(m) = input.tables.get("actor_matches") {
         let (raw, id, projects) = (
@@ -308,12 +311,27 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             col_i64(roster, "wave")?,
             col_str(roster, "organisation")?,
         );
+        let responded: Vec<bool> = roster
+            .column("responded")
+            .ok()
+            .and_then(|c| {
+                c.bool()
+                    .ok()
+                    .map(|b| b.iter().map(|v| v.unwrap_or(false)).collect())
+            })
+            .unwrap_or_else(|| vec![false; p.len()]);
         for i in 0..p.len() {
             if let Some(id) = place.get(&(o[i].clone(), p[i].clone())) {
                 surveyed
                     .entry((p[i].clone(), w[i]))
                     .or_default()
                     .insert(id.clone());
+                if responded[i] {
+                    answered
+                        .entry((p[i].clone(), w[i]))
+                        .or_default()
+                        .insert(id.clone());
+                }
             }
         }
     }
@@ -392,7 +410,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         })
         .collect();
     let tparams = params.type_params();
-    let measured: Vec<Measured> = specs
+    let mut measured: Vec<Measured> = specs
         .par_iter()
         .map(|spec| {
             let net = graph::Net::new(spec.nodes.len(), spec.edges.clone());
@@ -433,7 +451,8 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let mut node_rows = NodeRows::default();
     let mut net_rows = NetRows::default();
     let mut type_rows = TypeRows::default();
-    for (spec, m) in specs.iter().zip(&measured) {
+    for (spec, m) in specs.iter().zip(measured.iter_mut()) {
+        m.call.rule = name_nodes(&m.call, &spec.nodes);
         for (i, id) in spec.nodes.iter().enumerate() {
             node_rows.push(spec, id, info.get(id), &m.nodes, i);
         }
@@ -462,6 +481,14 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             type_rows.lead_actor.push(lead_actor);
             type_rows.type_rule.push(m.call.rule.clone());
             type_rows.stability.push(round(m.stability));
+            let survey_wave = if spec.wave == 0 { 1 } else { spec.wave };
+            let key = (spec.project.clone(), survey_wave);
+            #[allow(clippy::cast_precision_loss)]
+            type_rows
+                .response_rate
+                .push(surveyed.get(&key).map_or(f64::NAN, |s| {
+                    answered.get(&key).map_or(0, BTreeSet::len) as f64 / s.len() as f64
+                }));
         }
     }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -493,6 +520,21 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         files: BTreeMap::new(),
         summary,
     })
+}
+
+/// The rule text with actor ids in place of node indices.
+fn name_nodes(call: &graph::TypeCall, nodes: &[String]) -> String {
+    let mut rule = call.rule.clone();
+    if let (Some(h), Some(s)) = (call.top, call.second) {
+        rule = rule.replace(
+            &format!("top actors {h} and {s}"),
+            &format!("top actors {} and {}", nodes[h], nodes[s]),
+        );
+    }
+    if let Some(h) = call.top {
+        rule = rule.replace(&format!(" on {h}"), &format!(" on {}", nodes[h]));
+    }
+    rule
 }
 
 /// The lead ente gestore of each project, as an actor id, from the projects file.
@@ -745,6 +787,7 @@ struct TypeRows {
     centre_is_lead: Vec<Option<bool>>,
     type_rule: Vec<String>,
     stability: Vec<f64>,
+    response_rate: Vec<f64>,
 }
 
 impl TypeRows {
@@ -761,6 +804,7 @@ impl TypeRows {
             Column::new("centre_is_lead".into(), self.centre_is_lead),
             Column::new("type_rule".into(), self.type_rule),
             Column::new("stability".into(), self.stability),
+            Column::new("response_rate".into(), self.response_rate),
         ])?)
     }
 }

@@ -251,3 +251,73 @@ fn issue_7_short_rows_in_lists_are_located_errors_not_panics() {
     assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
     assert!(run.stderr.contains("data/aliases.csv:2"), "{}", run.stderr);
 }
+
+/// The generator writes the real-pattern mess too (numbered siblings, ASL codes with spacing,
+/// office suffixes, namesake parishes), and the resolver handles it on the default data.
+#[test]
+fn issue_7_the_default_data_carry_the_real_patterns_and_resolve_them() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let names: Vec<BTreeMap<String, String>> = csv_rows(&root.join("data/truth/names.csv"));
+    let has = |pred: &dyn Fn(&str) -> bool| names.iter().any(|r| pred(&r["raw_name"]));
+    assert!(
+        has(&|n| n.starts_with("I.C. ") && n.ends_with(" II")),
+        "Roman-numbered siblings"
+    );
+    assert!(
+        has(&|n| n.contains("Comprensivo") && n.ends_with(" Secondo")),
+        "ordinal words"
+    );
+    assert!(has(&|n| n.starts_with("A.S.L. ")), "spaced ASL codes");
+    assert!(
+        has(&|n| n.starts_with("ASL") && !n.contains(' ')),
+        "glued ASL codes"
+    );
+    assert!(has(&|n| n.contains(" - sede di ")), "office suffixes");
+    assert!(
+        has(&|n| n.contains(" - Servizi Sociali")),
+        "department suffixes"
+    );
+    let bare_parish = |n: &str| n.starts_with("Parrocchia San ") && !n.contains(" di ");
+    assert!(has(&bare_parish), "parishes cited by their saint alone");
+    let p = Project::new("basic");
+    crate::common::copy_dir(&root.join("data"), &p.path().join("data"));
+    std::fs::copy(root.join("pipeline.toml"), p.path().join("pipeline.toml")).unwrap();
+    p.ok(&["run", "clean_actors"]);
+    let pred = predicted(&p);
+    // Numbered siblings stay apart; spellings of one sibling, or of one ASL, join.
+    let mut by_truth: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut org_of: BTreeMap<String, String> = BTreeMap::new();
+    for r in &names {
+        let raw = r["raw_name"]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(id) = pred.get(&(raw.clone(), r["project"].clone())) {
+            by_truth
+                .entry(r["actor_id"].clone())
+                .or_default()
+                .insert(id.clone());
+            org_of.insert(raw, r["actor_id"].clone());
+        }
+    }
+    let pattern_orgs: BTreeSet<&String> = org_of
+        .iter()
+        .filter(|(raw, _)| {
+            raw.contains("Comprensivo")
+                || raw.starts_with("I.C.")
+                || raw.contains("ASL")
+                || raw.contains("A.S.L.")
+                || bare_parish(raw)
+        })
+        .map(|(_, org)| org)
+        .collect();
+    assert!(pattern_orgs.len() >= 10, "{}", pattern_orgs.len());
+    for org in pattern_orgs {
+        assert_eq!(
+            by_truth[org].len(),
+            1,
+            "{org} is split: {:?}",
+            by_truth[org]
+        );
+    }
+}

@@ -68,11 +68,18 @@ pub struct Dynamics {
 #[serde(deny_unknown_fields)]
 pub struct Survey {
     pub response_rates: [f64; 3],
+    /// Response rate of a network's centres (the lead partners the evaluators chase).
+    #[serde(default = "default_centre_response_rate")]
+    pub centre_response_rate: f64,
     pub report_probability: f64,
     pub intensity_weights: [f64; 3],
     pub information_given_collaboration: f64,
     pub resources_given_collaboration: f64,
     pub information_only_ties: f64,
+}
+
+fn default_centre_response_rate() -> f64 {
+    0.97
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -162,6 +169,20 @@ impl SynthConfig {
                 "unknown scenario `{}`: use \"default\" or \"null\"",
                 self.synth.scenario
             ));
+        }
+        let sv = &self.survey;
+        for (name, v) in [
+            ("survey.centre_response_rate", sv.centre_response_rate),
+            ("survey.report_probability", sv.report_probability),
+            ("survey.response_rates[1]", sv.response_rates[0]),
+            ("survey.response_rates[2]", sv.response_rates[1]),
+            ("survey.response_rates[3]", sv.response_rates[2]),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!(
+                    "{name} = {v} must be a probability between 0 and 1"
+                ));
+            }
         }
         let t = &self.network_types;
         if (t.eg_centred + t.third_sector_centred + t.polycentric - 1.0).abs() > 1e-6 {

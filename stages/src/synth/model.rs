@@ -838,9 +838,109 @@ pub fn cast(config: &SynthConfig) -> Cast {
             projects[imax].budget_eur = p.budget_max_eur as i64;
         }
     }
-    Cast {
-        orgs: reg.orgs,
-        projects,
+    let mut orgs = reg.orgs;
+    real_pattern_mess(&mut orgs, config.synth.seed);
+    Cast { orgs, projects }
+}
+
+/// The spelling patterns of real survey exports that plain name variants miss, added after the
+/// cast is drawn (from their own streams, so the networks do not change):
+/// - numbered siblings: pairs of comprehensive schools of one place, "Istituto Comprensivo
+///   Roccaverna 1" / "… 2", written "I.C. Roccaverna II", "IC Roccaverna 2°", "… Secondo";
+/// - codes with spacing: each ASL has a province code and number, "ASL AL1", "A.S.L. AL 1",
+///   "ASLAL1";
+/// - office suffixes: "… - sede di Bra", "… - Distretto Alba", "Comune di X - Servizi Sociali";
+/// - namesakes: a parish cited by its saint alone, "Parrocchia San Grato", which names another
+///   parish in another territory.
+fn real_pattern_mess(orgs: &mut [Org], seed: u64) {
+    const ORDINAL: &[&str] = &["Primo", "Secondo", "Terzo", "Quarto"];
+    const ROMAN: &[&str] = &["I", "II", "III", "IV"];
+    const PROVINCES: &[&str] = &["TO", "CN", "AL", "AT", "BI", "NO", "VC"];
+    let town = |t: &str| -> String {
+        t.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ')
+            .to_string()
+    };
+    // Numbered siblings: every other school takes the place of the one before it.
+    let schools: Vec<usize> = (0..orgs.len())
+        .filter(|&i| orgs[i].type_code == "school")
+        .collect();
+    for pair in schools.chunks(2) {
+        let mut rng = stream(seed, "siblings", pair[0] as u64);
+        let numbered = pair.len() == 2 && rng.random_bool(0.6);
+        let place = orgs[pair[0]].parts.core.clone();
+        for (n, &i) in pair.iter().enumerate() {
+            if !numbered {
+                continue;
+            }
+            let k = n + 1;
+            let name = format!("Istituto Comprensivo {place} {k}");
+            orgs[i].parts = Parts {
+                core: place.clone(),
+                alternatives: vec![
+                    format!("I.C. {place} {}", ROMAN[n]),
+                    format!("IC {place} {k}°"),
+                    format!("Istituto Comprensivo {place} {}", ORDINAL[n]),
+                    format!("I.C. {place} {k}"),
+                ],
+            };
+            orgs[i].name = name;
+        }
+    }
+    // ASL codes.
+    let mut next: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, org) in orgs.iter_mut().enumerate() {
+        if org.type_code != "asl" {
+            continue;
+        }
+        let mut rng = stream(seed, "asl code", i as u64);
+        let prov = *PROVINCES.choose(&mut rng).expect("provinces");
+        let n = next.entry(prov).or_insert(0);
+        *n += 1;
+        let code = format!("{prov}{n}");
+        let district = org.parts.core.clone();
+        let lower = format!("{}{}", &prov[..1], prov[1..].to_lowercase());
+        org.name = format!("Azienda Sanitaria Locale {code}");
+        org.parts = Parts {
+            core: code.clone(),
+            alternatives: vec![
+                format!("ASL {code}"),
+                format!("A.S.L. {prov} {n}"),
+                format!("ASL{code}"),
+                format!("ASL {code} - Distretto di {district}"),
+                format!("Asl {lower} {n} - Distretto {district}"),
+            ],
+        };
+    }
+    // Office suffixes and namesakes.
+    for (i, org) in orgs.iter_mut().enumerate() {
+        let mut rng = stream(seed, "suffix", i as u64);
+        let territory = town(&org.territory);
+        let extra = match org.type_code {
+            "eg_consortium" | "eg_mountain_union" | "coop_consortium" => rng
+                .random_bool(0.5)
+                .then(|| format!("{} - sede di {territory}", org.name)),
+            "eg_municipality" | "municipality" => rng
+                .random_bool(0.5)
+                .then(|| format!("Comune di {} - Servizi Sociali", org.parts.core)),
+            "social_coop_a" | "social_coop_b" => rng
+                .random_bool(0.3)
+                .then(|| format!("{} - sede di {territory}", org.parts.core)),
+            "religious_body" if org.name.starts_with("Parrocchia San ") => {
+                let saint = org
+                    .name
+                    .trim_start_matches("Parrocchia San ")
+                    .split(" di ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                rng.random_bool(0.5)
+                    .then(|| format!("Parrocchia San {saint}"))
+            }
+            _ => None,
+        };
+        if let Some(extra) = extra {
+            org.parts.alternatives.push(extra);
+        }
     }
 }
 

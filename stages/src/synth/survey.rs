@@ -223,7 +223,12 @@ pub fn simulate(
         let rate = config.survey.response_rates[wi];
         let mut rows = Vec::new();
         for &o in &roster {
-            let responded = w.rng.random_bool(rate);
+            let p = if pc.centres.contains(&o) {
+                config.survey.centre_response_rate
+            } else {
+                rate
+            };
+            let responded = w.rng.random_bool(p.clamp(0.0, 1.0));
             w.out.surveyed[wi].insert(o);
             if responded {
                 w.out.responded[wi].insert(o);

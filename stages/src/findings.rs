@@ -577,6 +577,7 @@ fn network_checks(
         .map(|i| (ts[i] - private[i], entrants[i]))
         .collect();
     let private_total: f64 = private.iter().filter(|x| x.is_finite()).sum();
+    let any_entrants_data = entrants.iter().any(|x| x.is_finite());
     out.insert(
         "F4",
         vec![
@@ -596,7 +597,7 @@ fn network_checks(
             ),
             fact(
                 format!("private entrants in wave 2: {private_total}"),
-                Some(private_total >= 1.0),
+                any_entrants_data.then_some(private_total >= 1.0),
             ),
         ],
     );
@@ -934,13 +935,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             .push(oprimary.map(|c| c.interval.high));
         rows.detail.push(details(checks));
         rows.detail_confirmed.push(other.map(|c| details(c)));
-        let mut line = format!(
-            "{id} {v}: {} = {} [{}, {}]",
-            primary.metric,
-            num(primary.value),
-            num(primary.interval.low),
-            num(primary.interval.high)
-        );
+        let mut line = format!("{id} {v}: {}", primary.describe());
         if let Some(vc) = vc {
             let _ = write!(line, "; confirmed ties: {vc}");
             if vc != v {

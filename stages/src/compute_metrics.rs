@@ -40,6 +40,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::networks::{col_str, survey_wave, Networks};
 use crate::{KindSpec, Slot, StageError, StageInput, StageOutput};
 use graph::{NetClass, TypeParams};
 
@@ -148,24 +149,6 @@ impl Params {
             grey_partner_ratio: self.grey_partner_ratio,
         }
     }
-}
-
-fn col_str(df: &DataFrame, name: &str) -> Result<Vec<String>, StageError> {
-    let col = df
-        .column(name)
-        .map_err(|_| StageError::Compute(format!("input table lacks column `{name}`")))?;
-    let ca = col
-        .str()
-        .map_err(|_| StageError::Compute(format!("column `{name}` is not text")))?;
-    Ok(ca.iter().map(|v| v.unwrap_or("").to_string()).collect())
-}
-
-fn col_i64(df: &DataFrame, name: &str) -> Result<Vec<i64>, StageError> {
-    let col = df
-        .column(name)
-        .map_err(|_| StageError::Compute(format!("input table lacks column `{name}`")))?
-        .cast(&DataType::Int64)?;
-    Ok(col.i64()?.iter().map(|v| v.unwrap_or(0)).collect())
 }
 
 /// What the stage knows about an actor.
@@ -289,108 +272,26 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             );
         }
     }
-    // Nodes of each (project, survey wave) from the roster, placed through actor_matches.
-    let mut surveyed: BTreeMap<(String, i64), BTreeSet<String>> = BTreeMap::new();
-    let mut answered: BTreeMap<(String, i64), BTreeSet<String>> = BTreeMap::new();
-    let mut place: BTreeMap<(String, String), String> = BTreeMap::new();
-    if let Some(m) = input.tables.get("actor_matches") {
-        let (raw, id, projects) = (
-            col_str(m, "raw_name")?,
-            col_str(m, "actor_id")?,
-            col_str(m, "projects")?,
-        );
-        for i in 0..raw.len() {
-            for p in projects[i].split(';') {
-                place.insert((raw[i].clone(), p.to_string()), id[i].clone());
-            }
-        }
-    }
-    if let Some(roster) = input.tables.get("roster") {
-        let (p, w, o) = (
-            col_str(roster, "project")?,
-            col_i64(roster, "wave")?,
-            col_str(roster, "organisation")?,
-        );
-        let responded: Vec<bool> = roster
-            .column("responded")
-            .ok()
-            .and_then(|c| {
-                c.bool()
-                    .ok()
-                    .map(|b| b.iter().map(|v| v.unwrap_or(false)).collect())
-            })
-            .unwrap_or_else(|| vec![false; p.len()]);
-        for i in 0..p.len() {
-            if let Some(id) = place.get(&(o[i].clone(), p[i].clone())) {
-                surveyed
-                    .entry((p[i].clone(), w[i]))
-                    .or_default()
-                    .insert(id.clone());
-                if responded[i] {
-                    answered
-                        .entry((p[i].clone(), w[i]))
-                        .or_default()
-                        .insert(id.clone());
-                }
-            }
-        }
-    }
-    // Ties by network.
-    let ties = input.table("ties")?;
-    let (tp, tw, tl, ts, tt, tweight) = (
-        col_str(ties, "project")?,
-        col_i64(ties, "wave")?,
-        col_str(ties, "layer")?,
-        col_str(ties, "source")?,
-        col_str(ties, "target")?,
-        col_i64(ties, "weight")?,
-    );
-    type NetKey = (String, i64, String);
-    let mut tie_sets: BTreeMap<NetKey, BTreeMap<(String, String), f64>> = BTreeMap::new();
-    #[allow(clippy::cast_precision_loss)]
-    for i in 0..tp.len() {
-        let w = tweight[i].max(1) as f64;
-        let mut add = |layer: &str| {
-            let e = tie_sets
-                .entry((tp[i].clone(), tw[i], layer.to_string()))
-                .or_default()
-                .entry((ts[i].clone(), tt[i].clone()))
-                .or_insert(0.0);
-            *e = e.max(w);
-        };
-        add(&tl[i]);
-        if params.any_layers.iter().any(|l| l == &tl[i]) {
-            add("any");
-        }
-    }
-    // Every surveyed (project, wave) has every layer it has anywhere, possibly empty.
-    let mut layers_of_wave: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-    for (_, w, l) in tie_sets.keys() {
-        layers_of_wave.entry(*w).or_default().insert(l.clone());
-    }
-    let mut keys: BTreeSet<NetKey> = tie_sets.keys().cloned().collect();
-    for (p, w) in surveyed.keys() {
-        for l in layers_of_wave.get(w).into_iter().flatten() {
-            keys.insert((p.clone(), *w, l.clone()));
-        }
-    }
-    let specs: Vec<NetSpec> = keys
-        .into_iter()
-        .map(|(project, wave, layer)| {
-            let ties = tie_sets
-                .get(&(project.clone(), wave, layer.clone()))
-                .cloned()
-                .unwrap_or_default();
-            let survey_wave = if wave == 0 { 1 } else { wave };
-            let mut nodes: BTreeSet<String> = surveyed
-                .get(&(project.clone(), survey_wave))
-                .cloned()
-                .unwrap_or_default();
-            for (s, t) in ties.keys() {
-                nodes.insert(s.clone());
-                nodes.insert(t.clone());
-            }
-            let nodes: Vec<String> = nodes.into_iter().collect();
+    // Nodes of each (project, survey wave) from the roster, placed through actor_matches, and
+    // ties by network.
+    let nets = Networks::read(
+        input.table("ties")?,
+        input.tables.get("roster"),
+        input.tables.get("actor_matches"),
+        &params.any_layers,
+    )?;
+    let Networks {
+        surveyed,
+        answered,
+        place,
+        ..
+    } = &nets;
+    let specs: Vec<NetSpec> = nets
+        .keys
+        .iter()
+        .map(|key| {
+            let ties = nets.tie_set(key);
+            let nodes: Vec<String> = nets.nodes(key).into_iter().collect();
             let index: BTreeMap<&str, usize> = nodes
                 .iter()
                 .enumerate()
@@ -400,6 +301,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
                 .iter()
                 .map(|((s, t), w)| (index[s.as_str()], index[t.as_str()], *w))
                 .collect();
+            let (project, wave, layer) = key.clone();
             NetSpec {
                 project,
                 wave,
@@ -447,7 +349,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             }
         })
         .collect();
-    let lead = read_leads(input, &params, &place)?;
+    let lead = read_leads(input, &params, place)?;
     let mut node_rows = NodeRows::default();
     let mut net_rows = NetRows::default();
     let mut type_rows = TypeRows::default();
@@ -481,8 +383,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             type_rows.lead_actor.push(lead_actor);
             type_rows.type_rule.push(m.call.rule.clone());
             type_rows.stability.push(round(m.stability));
-            let survey_wave = if spec.wave == 0 { 1 } else { spec.wave };
-            let key = (spec.project.clone(), survey_wave);
+            let key = (spec.project.clone(), survey_wave(spec.wave));
             #[allow(clippy::cast_precision_loss)]
             type_rows
                 .response_rate

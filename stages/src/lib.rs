@@ -7,10 +7,14 @@
 //! writes what it returns.
 
 pub mod clean_actors;
+pub mod compare_waves;
 pub mod compute_metrics;
 pub mod describe_waves;
+pub mod findings;
 pub mod ingest_waves;
+pub mod networks;
 mod params;
+pub mod resample;
 pub mod scaffold;
 mod stage;
 pub mod synth;
@@ -43,8 +47,10 @@ pub struct KindSpec {
 /// Every stage kind, sorted by name: the registry. Adding a kind is one line here.
 pub const KINDS: &[&KindSpec] = &[
     &clean_actors::SPEC,
+    &compare_waves::SPEC,
     &compute_metrics::SPEC,
     &describe_waves::SPEC,
+    &findings::SPEC,
     &ingest_waves::SPEC,
 ];
 

@@ -1,7 +1,8 @@
 //! `wecare new DIR`: a new project an evaluator can start from with their own survey files — a
-//! `pipeline.toml` (the `ingest_waves` and `describe_waves` stages, every column mapping written
-//! out with commented examples of Italian labels), example input files in the canonical format,
-//! and a README on the format and the next steps. The fresh project runs as it is.
+//! `pipeline.toml` (every stage of the default pipeline, every column mapping written out with
+//! commented examples of Italian labels; the robustness branch on confirmed ties commented out),
+//! example input files in the canonical format, and a README on the format and the next steps.
+//! The fresh project runs as it is.
 use std::path::Path;
 
 /// Why a project cannot be created.
@@ -201,6 +202,43 @@ params = { fuzzy_threshold = 0.9, symmetrize = "union" }
 kind = "compute_metrics"
 inputs = { ties = "clean_actors.ties", actors = "clean_actors.actors", roster = "ingest_waves.roster", actor_matches = "clean_actors.actor_matches", projects = "data/projects.csv" }
 params = { type_layer = "collaboration", ei_permutations = 999 }
+
+# How each project's network changed between waves (needs wave2, wave3 and their rosters; with
+# one wave the comparison tables are empty): tie Jaccard, Hamming, persistence, formation and
+# QAP, entrants and exits by sector, survival of pre-existing vs project-born ties, and the
+# per-project quantities the findings read. `dyads = "either_answered"` goes with
+# `symmetrize = "union"` (use "both_answered" with "intersection").
+[stages.compare_waves]
+kind = "compare_waves"
+inputs = { ties = "clean_actors.ties", actors = "clean_actors.actors", roster = "ingest_waves.roster", actor_matches = "clean_actors.actor_matches", network_metrics = "compute_metrics.network_metrics" }
+params = { layer = "collaboration", qap_permutations = 999, dyads = "either_answered" }
+
+# The findings F1–F8 of the We.Ca.Re. evaluation as measured rows with an interval and a
+# verdict (F8 reads the case-study coding columns of the projects file: implementation_level,
+# unified_management, minors_families_focus, prevention_shift, social_housing_focus,
+# new_policy_tools; without them F8 is inconclusive). Every threshold is a param.
+[stages.findings]
+kind = "findings"
+inputs = { project_dynamics = "compare_waves.project_dynamics", network_types = "compute_metrics.network_types", projects = "data/projects.csv" }
+params = { bootstrap = 9999, confidence = 0.95 }
+
+# Robustness: the same on ties both sides confirmed. Uncomment once both sides of your ties were
+# surveyed (several waves with rosters of who answered), and add to `findings.inputs`:
+#   project_dynamics_confirmed = "compare_waves_confirmed.project_dynamics",
+#   network_types_confirmed = "compute_metrics_confirmed.network_types"
+# [stages.clean_actors_confirmed]
+# kind = "clean_actors"
+# inputs = { ties = "ingest_waves.ties_raw", roster = "ingest_waves.roster", aliases = "data/aliases.csv", enti_gestori = "data/enti_gestori.csv" }
+# params = { fuzzy_threshold = 0.9, symmetrize = "intersection" }
+#
+# [stages.compute_metrics_confirmed]
+# kind = "compute_metrics"
+# inputs = { ties = "clean_actors_confirmed.ties", actors = "clean_actors_confirmed.actors", roster = "ingest_waves.roster", actor_matches = "clean_actors_confirmed.actor_matches", projects = "data/projects.csv" }
+#
+# [stages.compare_waves_confirmed]
+# kind = "compare_waves"
+# inputs = { ties = "clean_actors_confirmed.ties", actors = "clean_actors_confirmed.actors", roster = "ingest_waves.roster", actor_matches = "clean_actors_confirmed.actor_matches", network_metrics = "compute_metrics_confirmed.network_metrics" }
+# params = { dyads = "both_answered" }
 "#;
 
 const WAVE1: &str = "project,respondent,respondent_type,alter,alter_type,relation,intensity

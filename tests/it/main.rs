@@ -10,3 +10,4 @@ mod metrics;
 mod resolution;
 mod robustness;
 mod synth;
+mod waves;

@@ -68,7 +68,8 @@ pub struct Dynamics {
 #[serde(deny_unknown_fields)]
 pub struct Survey {
     pub response_rates: [f64; 3],
-    /// Response rate of a network's centres (the lead partners the evaluators chase).
+    /// Response rate of a network's centres in waves 1 and 2 (the lead partners the evaluators
+    /// chase while the project runs; in wave 3 they answer like everyone else).
     #[serde(default = "default_centre_response_rate")]
     pub centre_response_rate: f64,
     pub report_probability: f64,

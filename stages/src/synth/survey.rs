@@ -223,7 +223,9 @@ pub fn simulate(
         let rate = config.survey.response_rates[wi];
         let mut rows = Vec::new();
         for &o in &roster {
-            let p = if pc.centres.contains(&o) {
+            // The evaluators chase the lead partners while the project runs; after its end
+            // nobody is chased.
+            let p = if wave < 3 && pc.centres.contains(&o) {
                 config.survey.centre_response_rate
             } else {
                 rate

@@ -13,6 +13,7 @@ pub mod ingest_waves;
 mod params;
 pub mod scaffold;
 mod stage;
+pub mod stats;
 pub mod synth;
 pub mod vocab;
 

@@ -6,6 +6,7 @@
 //! A stage never touches the cache, the lock or the DAG: the engine hands it tables and files and
 //! writes what it returns.
 
+pub mod answer_questions;
 pub mod clean_actors;
 pub mod compute_metrics;
 pub mod describe_waves;
@@ -43,6 +44,7 @@ pub struct KindSpec {
 
 /// Every stage kind, sorted by name: the registry. Adding a kind is one line here.
 pub const KINDS: &[&KindSpec] = &[
+    &answer_questions::SPEC,
     &clean_actors::SPEC,
     &compute_metrics::SPEC,
     &describe_waves::SPEC,

@@ -22,7 +22,7 @@
 //! (institutionalisation). Project fixed effects would leave the protocol unidentified, so each
 //! tie-level covariate enters with its project mean (Mundlak): tie-level coefficients are
 //! within-project contrasts, the protocol is identified between projects; intervals from the
-//! project-cluster bootstrap, p-values from permutations within projects (between projects for
+//! project-cluster bootstrap (± t(G − 1) bootstrap standard deviations), p-values from permutations within projects (between projects for
 //! the protocol) — see [`dyads`]. Project level: Spearman and Kendall tests of the change from
 //! wave 1 to wave 3 in density, cross-sector ties, E-I and the lead's constraint against the
 //! change outcomes.
@@ -343,8 +343,9 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
                 method: match &c.note {
                     Some(note) => format!("not estimated: {note}; {}", model.method),
                     None => format!(
-                        "{}; model-based standard error of the log-odds {}{extra}",
+                        "{}; standard error of the log-odds {} (bootstrap), {} (model){extra}",
                         model.method,
+                        report::fmt(c.boot_se),
                         report::fmt(c.model_se)
                     ),
                 },

@@ -105,6 +105,33 @@ pub fn percentile_interval(draws: &[f64], level: f64) -> (f64, f64, usize) {
     (quantile(&v, tail), quantile(&v, 1.0 - tail), v.len())
 }
 
+/// Sample standard deviation (n − 1) of the finite values; NaN with fewer than two.
+#[must_use]
+pub fn standard_deviation(values: &[f64]) -> f64 {
+    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.len() < 2 {
+        return f64::NAN;
+    }
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+/// `estimate ± t(df, (1 + level)/2) · se`: a normal-theory interval with Student's t critical
+/// values (with few clusters, `df` = clusters − 1). NaN when `df` is 0 or `se` unknown.
+#[must_use]
+pub fn t_interval(estimate: f64, se: f64, df: usize, level: f64) -> (f64, f64) {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if df == 0 || !se.is_finite() || !estimate.is_finite() {
+        return (f64::NAN, f64::NAN);
+    }
+    let Ok(t) = StudentsT::new(0.0, 1.0, df as f64) else {
+        return (f64::NAN, f64::NAN);
+    };
+    let q = t.inverse_cdf(0.5 + level / 2.0);
+    (estimate - q * se, estimate + q * se)
+}
+
 /// Linear-interpolation quantile of sorted data (numpy `method="linear"`).
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     #[allow(clippy::cast_precision_loss)]
@@ -560,6 +587,15 @@ mod tests {
         let (lo, hi, _) = percentile_interval(&[1.0, 2.0, 4.0, f64::NAN], 0.5);
         // numpy.quantile([1, 2, 4], [0.25, 0.75]) = [1.5, 3.0]
         assert!((lo - 1.5).abs() < 1e-12 && (hi - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn t_interval_uses_students_quantile() {
+        // scipy.stats.t.ppf(0.975, 21) = 2.079613844727662
+        let (lo, hi) = t_interval(1.0, 0.5, 21, 0.95);
+        assert!((hi - 1.0 - 0.5 * 2.079_613_844_727_662).abs() < 1e-9);
+        assert!((1.0 - lo - 0.5 * 2.079_613_844_727_662).abs() < 1e-9);
+        assert!((standard_deviation(&[1.0, 2.0, 3.0, f64::NAN]) - 1.0).abs() < 1e-15);
     }
 
     #[test]

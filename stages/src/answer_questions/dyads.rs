@@ -12,9 +12,12 @@
 //! reported) is a control; dyads whose organisations both missed wave 3 cannot show the tie and
 //! are left out.
 //!
-//! **Uncertainty.** Intervals: percentile project-cluster bootstrap (projects resampled with
-//! replacement, the model refitted from the full-sample estimate; resamples where the fit fails —
-//! a covariate constant, complete separation — are dropped and counted). p-values: permutation
+//! **Uncertainty.** Intervals: project-cluster bootstrap (projects resampled with replacement,
+//! the model refitted from the full-sample estimate; resamples where the fit fails — a covariate
+//! constant, complete separation — are dropped and counted). With about twenty clusters the
+//! percentile interval of the pairs cluster bootstrap is known to be too narrow, so the interval
+//! is the estimate ± t(G − 1) × the bootstrap standard deviation, on the log-odds scale (G the
+//! number of projects), the usual small-G correction (Cameron, Gelbach & Miller 2008). p-values: permutation
 //! score tests that respect the project structure: the covariate's part not explained by the
 //! other covariates (weighted least squares on the null model's IRLS weights, Dekker–Krackhardt–
 //! Snijders semi-partialling) is permuted among the ties of each project (tie-level covariates)
@@ -34,6 +37,8 @@ pub(super) struct Coefficient {
     pub name: String,
     pub log_odds: f64,
     pub model_se: f64,
+    /// Standard deviation of the cluster-bootstrap estimates.
+    pub boot_se: f64,
     pub ci_low: f64,
     pub ci_high: f64,
     pub p_value: f64,
@@ -224,6 +229,7 @@ pub(super) fn fit(
                 name: (*n).to_string(),
                 log_odds: f64::NAN,
                 model_se: f64::NAN,
+                boot_se: f64::NAN,
                 ci_low: f64::NAN,
                 ci_high: f64::NAN,
                 p_value: f64::NAN,
@@ -264,6 +270,7 @@ pub(super) fn fit(
                 name: (*name).to_string(),
                 log_odds: f64::NAN,
                 model_se: f64::NAN,
+                boot_se: f64::NAN,
                 ci_low: f64::NAN,
                 ci_high: f64::NAN,
                 p_value: f64::NAN,
@@ -277,7 +284,8 @@ pub(super) fn fit(
             continue;
         };
         let draws_c: Vec<f64> = boots.iter().flatten().map(|b| b[c]).collect();
-        let (lo, hi, _) = stats::percentile_interval(&draws_c, level);
+        let boot_se = stats::standard_deviation(&draws_c);
+        let (lo, hi) = stats::t_interval(full.coef[c], boot_se, nproj - 1, level);
         let p = score_permutation_p(
             &g,
             &cols,
@@ -292,6 +300,7 @@ pub(super) fn fit(
             name: (*name).to_string(),
             log_odds: full.coef[c],
             model_se: full.se[c],
+            boot_se,
             ci_low: lo,
             ci_high: hi,
             p_value: p,
@@ -300,9 +309,10 @@ pub(super) fn fit(
     }
     let terms: Vec<String> = cols.iter().map(col_name).collect();
     let method = format!(
-        "logistic regression by IRLS on {n_dyads} dyads in {nproj} projects, terms {}; odds ratio = exp(coefficient); {} percentile project-cluster bootstrap interval, B = {draws}{}; p from B = {draws} permutations of the covariate's residual on the other terms {} (score statistic)",
+        "logistic regression by IRLS on {n_dyads} dyads in {nproj} projects, terms {}; odds ratio = exp(coefficient); {} interval exp(coefficient ± t({}) × project-cluster bootstrap SD), B = {draws}{}; p from B = {draws} permutations of the covariate's residual on the other terms {} (score statistic)",
         terms.join(" + "),
         format_args!("{}%", (level * 100.0).round()),
+        nproj - 1,
         if failed > 0 {
             format!(" ({failed} resamples failed to fit and were dropped)")
         } else {

@@ -341,6 +341,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
                 primary: false,
                 n: model.n_dyads as i64,
                 method: match &c.note {
+                    Some(note) if *note == model.method => model.method.clone(),
                     Some(note) => format!("not estimated: {note}; {}", model.method),
                     None => format!(
                         "{}; standard error of the log-odds {} (bootstrap), {} (model){extra}",

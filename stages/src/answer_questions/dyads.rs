@@ -222,6 +222,7 @@ pub(super) fn fit(
         Col::Mean(k) => format!("mean_{}", TIE_COVARIATES[*k]),
         Col::Protocol => "protocol".to_string(),
     };
+    let no_dyads = n_dyads == 0;
     let empty = |note: String| Model {
         coefficients: REPORTED
             .iter()
@@ -233,7 +234,13 @@ pub(super) fn fit(
                 ci_low: f64::NAN,
                 ci_high: f64::NAN,
                 p_value: f64::NAN,
-                note: Some(dropped.get(*n).cloned().unwrap_or_else(|| note.clone())),
+                note: Some(
+                    dropped
+                        .get(*n)
+                        .filter(|_| !no_dyads)
+                        .cloned()
+                        .unwrap_or_else(|| note.clone()),
+                ),
             })
             .collect(),
         n_dyads,
@@ -241,6 +248,11 @@ pub(super) fn fit(
         failed_resamples: 0,
         method: note.clone(),
     };
+    if n_dyads == 0 {
+        return empty(
+            "not computed: no dyads (the model needs waves 2 and 3 and a prior layer)".into(),
+        );
+    }
     if nproj < project_cols + 2 {
         return empty(format!(
             "not computed: {nproj} projects with dyads, fewer than the {} the project-level terms need",

@@ -179,8 +179,91 @@ pub(super) fn mechanism_sentence(row: &TestRow, params: &Params, kept: bool) -> 
         "contradicted" => format!(
             "{title}: contradicted — ties were {outcome} less often for {trace} ({figs})."
         ),
+        _ if (row.ci_low > 1.0) || (row.ci_high < 1.0) => format!(
+            "{title}: inconclusive — ties were {outcome} {} often for {trace}, but the difference does not survive the adjustment for multiple tests ({figs}).",
+            if row.estimate > 1.0 { "more" } else { "less" }
+        ),
         _ => format!(
             "{title}: inconclusive — no clear difference in how often ties were {outcome} for {trace} ({figs})."
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(statistic: &str, estimate: f64, ci: (f64, f64), p: f64, p_adjusted: f64) -> TestRow {
+        TestRow {
+            question: "Q2".into(),
+            test: "t".into(),
+            exposure: "bridging".into(),
+            outcome: "o".into(),
+            statistic: statistic.into(),
+            estimate,
+            ci_low: ci.0,
+            ci_high: ci.1,
+            p_value: p,
+            p_adjusted,
+            primary: false,
+            n: 10,
+            method: String::new(),
+            sources: Vec::new(),
+            exposure_label: "x".into(),
+            outcome_label: "y".into(),
+        }
+    }
+
+    #[test]
+    fn evidence_strength_follows_the_documented_rule() {
+        assert_eq!(
+            strength(&row("rho", 0.6, (0.2, 0.8), 0.001, 0.005), 0.05),
+            "strong"
+        );
+        assert_eq!(
+            strength(&row("rho", 0.6, (0.2, 0.8), 0.01, 0.03), 0.05),
+            "moderate"
+        );
+        // The interval excludes 0 but the adjusted p does not pass: weak.
+        assert_eq!(
+            strength(&row("rho", 0.6, (0.2, 0.8), 0.01, 0.3), 0.05),
+            "weak"
+        );
+        // An odds ratio's "no effect" is 1, not 0.
+        assert_eq!(
+            strength(&row("odds_ratio", 1.5, (0.8, 2.5), 0.2, 0.4), 0.05),
+            "none"
+        );
+        assert_eq!(
+            strength(&row("odds_ratio", 0.5, (0.3, 0.8), 0.001, 0.002), 0.05),
+            "strong"
+        );
+        assert_eq!(
+            strength(
+                &row("rho", f64::NAN, (f64::NAN, f64::NAN), f64::NAN, f64::NAN),
+                0.05
+            ),
+            "none"
+        );
+    }
+
+    #[test]
+    fn mechanism_verdicts() {
+        assert_eq!(
+            verdict(&row("odds_ratio", 2.0, (1.2, 3.0), 0.001, 0.01), 0.05),
+            "supported"
+        );
+        assert_eq!(
+            verdict(&row("odds_ratio", 0.5, (0.3, 0.8), 0.001, 0.01), 0.05),
+            "contradicted"
+        );
+        assert_eq!(
+            verdict(&row("odds_ratio", 2.0, (1.2, 3.0), 0.001, 0.2), 0.05),
+            "inconclusive"
+        );
+        assert_eq!(
+            verdict(&row("odds_ratio", 2.0, (0.9, 3.0), 0.001, 0.01), 0.05),
+            "inconclusive"
+        );
     }
 }

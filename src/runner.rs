@@ -338,6 +338,10 @@ impl Run<'_> {
             stage: decl.name.clone(),
             params: decl.params.clone(),
             seed,
+            input_hashes: inputs
+                .iter()
+                .map(|(slot, locked)| (slot.clone(), locked.hash.clone()))
+                .collect(),
             ..StageInput::default()
         };
         for (slot, source) in &decl.inputs {

@@ -926,6 +926,7 @@ mod tests {
             files: BTreeMap::new(),
             params: crate::normalize_params("compare_waves", &params).unwrap(),
             seed: 1,
+            ..StageInput::default()
         }
     }
 

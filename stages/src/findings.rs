@@ -1181,6 +1181,7 @@ mod tests {
             files,
             params: crate::normalize_params("findings", &params).unwrap(),
             seed: 5,
+            ..StageInput::default()
         };
         Ok(run(&input)?.tables.remove("findings").unwrap())
     }

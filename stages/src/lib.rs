@@ -6,6 +6,7 @@
 //! A stage never touches the cache, the lock or the DAG: the engine hands it tables and files and
 //! writes what it returns.
 
+pub mod answer_questions;
 pub mod clean_actors;
 pub mod compare_waves;
 pub mod compute_metrics;
@@ -17,6 +18,7 @@ mod params;
 pub mod resample;
 pub mod scaffold;
 mod stage;
+pub mod stats;
 pub mod synth;
 pub mod vocab;
 
@@ -46,6 +48,7 @@ pub struct KindSpec {
 
 /// Every stage kind, sorted by name: the registry. Adding a kind is one line here.
 pub const KINDS: &[&KindSpec] = &[
+    &answer_questions::SPEC,
     &clean_actors::SPEC,
     &compare_waves::SPEC,
     &compute_metrics::SPEC,

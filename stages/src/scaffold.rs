@@ -239,6 +239,17 @@ params = { bootstrap = 9999, confidence = 0.95 }
 # kind = "compare_waves"
 # inputs = { ties = "clean_actors_confirmed.ties", actors = "clean_actors_confirmed.actors", roster = "ingest_waves.roster", actor_matches = "clean_actors_confirmed.actor_matches", network_metrics = "compute_metrics_confirmed.network_metrics" }
 # params = { dyads = "both_answered" }
+
+# The evaluators' open questions: did prior social capital favour the changes (Q1), which
+# mechanisms keep ties alive after the project (Q2), and the evidence behind each answer (Q3).
+# Needs the change outcomes in the projects file (`outcomes`: problem_reframing, new_policy_tools,
+# … ; `budget_column`, `protocol_column`) and waves 1–3; with too little data its rows are NaN and
+# say why. `primary` is the pre-registered family (Holm); `draws` is B for every permutation and
+# bootstrap.
+[stages.answer_questions]
+kind = "answer_questions"
+inputs = { ties = "clean_actors.ties", actors = "clean_actors.actors", network_metrics = "compute_metrics.network_metrics", node_metrics = "compute_metrics.node_metrics", network_types = "compute_metrics.network_types", roster = "ingest_waves.roster", actor_matches = "clean_actors.actor_matches", projects = "data/projects.csv" }
+params = { draws = 10000 }
 "#;
 
 const WAVE1: &str = "project,respondent,respondent_type,alter,alter_type,relation,intensity

@@ -69,6 +69,11 @@ pub struct StageInput {
     pub params: toml::Table,
     /// Seed derived from the pipeline seed and the stage name.
     pub seed: u64,
+    /// Slot → the content hash (blake3, hex) of what fills it: for an upstream table the hash of
+    /// its Parquet bytes, for a file the hash of the file — the same hashes the engine puts into
+    /// the stage's fingerprint and `pipeline.lock`. Read-only lineage for stages that cite their
+    /// inputs (`answer_questions`' evidence table); empty when a stage is called directly.
+    pub input_hashes: BTreeMap<String, String>,
 }
 
 impl StageInput {

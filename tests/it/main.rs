@@ -1,5 +1,6 @@
 //! The one integration-test binary: drives the real `wecare` binary on temporary copies of the
 //! fixture projects under `tests/fixtures/`.
+mod answers;
 mod clean_actors;
 mod common;
 mod config_errors;

@@ -19,6 +19,14 @@
 //!   survival to wave 3 of the wave-2 ties (S_pre, S_born).
 //! - `project_dynamics`, one row per project on `layer`: what the findings read.
 //!
+//! Survey data miss what nobody reported: with `dyads = "either_answered"` (for `union` ties) a
+//! dyad counts in a wave only when one of its two organisations answered that wave's survey
+//! (`both_answered` for `intersection`; `all` ignores who answered) — RSiena's missing tie
+//! variables. This applies to the dyad counts and Jaccards, the pre-existing shares (a tie the
+//! prior question could not reach is left out), the survival to wave 3 and the continuity share
+//! (wave-1 organisations that answered in wave 3). QAP uses every dyad of the common actors.
+//! Waves after 3 are not compared (the summary says so).
+//!
 //! Comparisons are independent: they run in parallel and are collected in key order; each QAP
 //! draws from its own seed, so the bytes do not depend on the thread count.
 pub mod change;
@@ -556,7 +564,23 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         dynamics.continuity_share.push(share);
     }
 
-    let summary = summarise(&comparisons, &dynamics, &params, compared.len());
+    let mut summary = summarise(&comparisons, &dynamics, &params, compared.len());
+    let later: BTreeSet<i64> = nets
+        .keys
+        .iter()
+        .map(|(_, w, _)| *w)
+        .filter(|w| *w > 3)
+        .collect();
+    if !later.is_empty() {
+        summary.push(format!(
+            "waves after 3 ({}) are not compared: compare_waves knows the prior layer and waves 1–3",
+            later
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let mut tables = BTreeMap::new();
     tables.insert(
         "wave_comparison".to_string(),
@@ -1069,6 +1093,31 @@ mod tests {
         let out = run(&input("dyads = \"all\"\nqap_permutations = 0")).unwrap();
         let d = &out.tables["project_dynamics"];
         close(f(d, "continuity_share", 0), 0.5, "continuity over all");
+    }
+
+    #[test]
+    fn waves_after_the_third_are_not_compared_and_the_summary_says_so() {
+        let mut inp = input("qap_permutations = 0");
+        let extra = DataFrame::new_infer_height(vec![
+            Column::new("project".into(), vec!["P"]),
+            Column::new("wave".into(), vec![4i64]),
+            Column::new("layer".into(), vec!["collaboration"]),
+            Column::new("source".into(), vec!["A"]),
+            Column::new("target".into(), vec!["B"]),
+            Column::new("weight".into(), vec![1i64]),
+        ])
+        .unwrap();
+        let ties = inp.tables.get_mut("ties").unwrap();
+        ties.vstack_mut(&extra).unwrap();
+        let out = run(&inp).unwrap();
+        assert_eq!(out.tables["wave_comparison"].height(), 12);
+        assert!(
+            out.summary
+                .iter()
+                .any(|l| l.starts_with("waves after 3 (4) are not compared")),
+            "{:?}",
+            out.summary
+        );
     }
 
     #[test]

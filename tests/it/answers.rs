@@ -311,3 +311,41 @@ fn issue_10_a_primary_test_that_the_stage_does_not_run_is_a_clear_error() {
     );
     assert!(!p.path().join("outputs/answer_questions").exists());
 }
+
+#[test]
+fn issue_10_tiny_data_give_nan_rows_that_say_why_never_a_failure() {
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("tiny");
+    let run: crate::common::Run = std::process::Command::new(env!("CARGO_BIN_EXE_wecare"))
+        .arg("new")
+        .arg(&dir)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let p = Project {
+        dir: tempfile::tempdir_in(base.path()).unwrap(),
+    };
+    copy_dir(&dir, p.path());
+    p.ok(&["run"]);
+    let tests = table(&p, "tests");
+    assert!(tests.height() > 100, "every declared test has a row");
+    assert!(floats(&tests, "estimate").iter().all(|v| v.is_nan()));
+    assert!(
+        strs(&tests, "method")
+            .iter()
+            .all(|m| m.contains("not computed")),
+        "every NaN row says why"
+    );
+    let answers = table(&p, "answers");
+    let text = strs(&answers, "answer");
+    assert_eq!(answers.height(), 10);
+    assert!(
+        text[0].starts_with("Not answerable on these data"),
+        "{}",
+        text[0]
+    );
+    assert!(strs(&answers, "evidence_strength")
+        .iter()
+        .all(|s| s == "none"));
+}

@@ -408,7 +408,7 @@ fn logistic_fn(eta: f64) -> f64 {
 }
 
 /// `X'WX` and the score `X'(y − nμ)` at `beta`, with the log-likelihood.
-fn information(data: &LogitData, beta: &[f64]) -> (DMatrix<f64>, DVector<f64>, f64) {
+fn information(data: &LogitData, beta: &[f64], with_ll: bool) -> (DMatrix<f64>, DVector<f64>, f64) {
     let p = data.cols;
     let mut h = vec![0.0; p * p];
     let mut g = vec![0.0; p];
@@ -423,7 +423,9 @@ fn information(data: &LogitData, beta: &[f64]) -> (DMatrix<f64>, DVector<f64>, f
         let mu = logistic_fn(eta);
         let y = data.successes[i];
         // log μ = −log(1 + e^{−η}), log(1 − μ) = −log(1 + e^{η}), computed stably.
-        ll += y * -softplus(-eta) + (n - y) * -softplus(eta);
+        if with_ll {
+            ll += y * -softplus(-eta) + (n - y) * -softplus(eta);
+        }
         let w = n * mu * (1.0 - mu);
         let r = y - n * mu;
         for a in 0..p {
@@ -458,15 +460,35 @@ fn softplus(x: f64) -> f64 {
 /// coefficient runs off (|β| > 30: complete separation).
 #[must_use]
 pub fn logistic(data: &LogitData, start: Option<&[f64]>) -> Option<LogitFit> {
+    let (beta, iterations) = irls(data, start)?;
+    let p = data.cols;
+    let (h, _, ll) = information(data, &beta, true);
+    let inv = h.cholesky()?.inverse();
+    let se = (0..p).map(|j| inv[(j, j)].max(0.0).sqrt()).collect();
+    Some(LogitFit {
+        coef: beta,
+        se,
+        log_likelihood: ll,
+        iterations,
+    })
+}
+
+/// The coefficients of [`logistic`] alone (no standard errors, no log-likelihood): what a
+/// bootstrap refit needs.
+#[must_use]
+pub fn logistic_coefficients(data: &LogitData, start: Option<&[f64]>) -> Option<Vec<f64>> {
+    irls(data, start).map(|(beta, _)| beta)
+}
+
+fn irls(data: &LogitData, start: Option<&[f64]>) -> Option<(Vec<f64>, usize)> {
     let p = data.cols;
     if p == 0 || data.rows() == 0 {
         return None;
     }
     let mut beta: Vec<f64> = start.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
     for iteration in 1..=100 {
-        let (h, g, _) = information(data, &beta);
-        let chol = h.cholesky()?;
-        let step = chol.solve(&g);
+        let (h, g, _) = information(data, &beta, false);
+        let step = h.cholesky()?.solve(&g);
         let mut biggest: f64 = 0.0;
         for (b, s) in beta.iter_mut().zip(step.iter()) {
             *b += s;
@@ -476,15 +498,7 @@ pub fn logistic(data: &LogitData, start: Option<&[f64]>) -> Option<LogitFit> {
             return None;
         }
         if biggest < 1e-10 {
-            let (h, _, ll) = information(data, &beta);
-            let inv = h.cholesky()?.inverse();
-            let se = (0..p).map(|j| inv[(j, j)].max(0.0).sqrt()).collect();
-            return Some(LogitFit {
-                coef: beta,
-                se,
-                log_likelihood: ll,
-                iterations: iteration,
-            });
+            return Some((beta, iteration));
         }
     }
     None

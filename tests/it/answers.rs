@@ -312,3 +312,79 @@ fn issue_10_a_primary_test_that_the_stage_does_not_run_is_a_clear_error() {
     );
     assert!(!p.path().join("outputs/answer_questions").exists());
 }
+
+#[test]
+fn issue_10_tiny_data_give_nan_rows_that_say_why_never_a_failure() {
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("tiny");
+    let run: crate::common::Run = std::process::Command::new(env!("CARGO_BIN_EXE_wecare"))
+        .arg("new")
+        .arg(&dir)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let p = Project {
+        dir: tempfile::tempdir_in(base.path()).unwrap(),
+    };
+    copy_dir(&dir, p.path());
+    p.ok(&["run"]);
+    let tests = table(&p, "tests");
+    assert!(tests.height() > 100, "every declared test has a row");
+    assert!(floats(&tests, "estimate").iter().all(|v| v.is_nan()));
+    assert!(
+        strs(&tests, "method")
+            .iter()
+            .all(|m| m.contains("not computed")),
+        "every NaN row says why"
+    );
+    let answers = table(&p, "answers");
+    let text = strs(&answers, "answer");
+    assert_eq!(answers.height(), 10);
+    assert!(
+        text[0].starts_with("Not answerable on these data"),
+        "{}",
+        text[0]
+    );
+    assert!(strs(&answers, "evidence_strength")
+        .iter()
+        .all(|s| s == "none"));
+}
+
+/// One dataset can miss: ten honest 95% intervals all cover their truth only about 60% of the
+/// time. Over ten generated datasets the intervals must cover at about their nominal rate.
+#[test]
+fn issue_10_dyadic_intervals_cover_the_truth_at_about_the_nominal_rate_over_seeds() {
+    let (mut covered, mut total) = (0, 0);
+    let mut primary_rejections = [0usize; 2];
+    for seed in 31..=40u64 {
+        let s = seed.to_string();
+        let p = project(199, Some(&["--seed", &s]));
+        p.ok(&["run", "answer_questions"]);
+        let tests = table(&p, "tests");
+        let truth = truth(&p);
+        let mut misses = Vec::new();
+        for d in dyadic(&tests) {
+            if let Some(&t) = truth.get(d.exposure.as_str()) {
+                total += 1;
+                if d.lo <= t && t <= d.hi {
+                    covered += 1;
+                } else {
+                    misses.push(format!("{} {}", d.test, d.exposure));
+                }
+            }
+        }
+        let (primary, padj) = (bools(&tests, "primary"), floats(&tests, "p_adjusted"));
+        for (k, i) in (0..primary.len()).filter(|&i| primary[i]).enumerate() {
+            primary_rejections[k.min(1)] += usize::from(padj[i] < 0.05);
+        }
+        println!("seed {seed}: intervals missing the truth: {misses:?}");
+    }
+    let coverage = f64::from(covered) / f64::from(total);
+    println!(
+        "coverage of the 95% intervals: {covered}/{total} = {coverage:.2}; primary tests rejecting at 0.05 (Holm) in 10 seeds: Q1 {}, Q2 {}",
+        primary_rejections[0], primary_rejections[1]
+    );
+    assert_eq!(total, 100);
+    assert!(coverage >= 0.85, "coverage {coverage}");
+}

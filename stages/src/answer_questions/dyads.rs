@@ -272,12 +272,21 @@ pub(super) fn fit(
         stats::draws(draws, seed, &format!("{label}/bootstrap"), |rng| {
             let pick = stats::resample(rng, nproj);
             let (d, _) = design(&g, &cols, &pick);
-            stats::logistic(&d, Some(&full.coef)).map(|f| f.coef)
+            stats::logistic_coefficients(&d, Some(&full.coef))
         });
     let failed = boots.iter().filter(|b| b.is_none()).count();
+    let positions: Vec<Option<usize>> = REPORTED
+        .iter()
+        .map(|name| cols.iter().position(|c| col_name(c) == *name))
+        .collect();
+    let pieces: Vec<Option<Pieces>> = positions
+        .iter()
+        .map(|pos| pos.and_then(|c| score_pieces(&g, &cols, c, &data, &owner)))
+        .collect();
+    let p_values = permutation_ps(&pieces, draws, seed, &format!("{label}/permutation"));
     let mut coefficients = Vec::new();
-    for name in REPORTED {
-        let Some(c) = cols.iter().position(|c| col_name(c) == *name) else {
+    for (k, name) in REPORTED.iter().enumerate() {
+        let Some(c) = positions[k] else {
             coefficients.push(Coefficient {
                 name: (*name).to_string(),
                 log_odds: f64::NAN,
@@ -298,16 +307,6 @@ pub(super) fn fit(
         let draws_c: Vec<f64> = boots.iter().flatten().map(|b| b[c]).collect();
         let boot_se = stats::standard_deviation(&draws_c);
         let (lo, hi) = stats::t_interval(full.coef[c], boot_se, nproj - 1, level);
-        let p = score_permutation_p(
-            &g,
-            &cols,
-            c,
-            &data,
-            &owner,
-            draws,
-            seed,
-            &format!("{label}/{name}/permutation"),
-        );
         coefficients.push(Coefficient {
             name: (*name).to_string(),
             log_odds: full.coef[c],
@@ -315,7 +314,7 @@ pub(super) fn fit(
             boot_se,
             ci_low: lo,
             ci_high: hi,
-            p_value: p,
+            p_value: p_values[k],
             note: None,
         });
     }
@@ -341,18 +340,33 @@ pub(super) fn fit(
     }
 }
 
-/// Permutation p-value of the score test of column `c` (see the module docs).
-#[allow(clippy::too_many_arguments)]
-fn score_permutation_p(
+/// What a permutation score test of one column needs: the covariate's residual on the other
+/// terms and the null model's residuals, by project (tie by tie, or one value per project for a
+/// project-level column), and the observed score.
+enum Pieces {
+    /// Tie level: per project, (residualised covariate, null residual) of each tie.
+    Ties {
+        e: Vec<Vec<f64>>,
+        r: Vec<Vec<f64>>,
+        observed: f64,
+    },
+    /// Project level: per project, the residualised covariate and the summed null residual.
+    Projects {
+        e: Vec<f64>,
+        r: Vec<f64>,
+        observed: f64,
+    },
+}
+
+/// The pieces of the score test of column `c` (see the module docs); `None` when the null
+/// model cannot be fitted.
+fn score_pieces(
     g: &Grouped,
     cols: &[Col],
     c: usize,
     data: &LogitData,
     owner: &[usize],
-    draws: usize,
-    seed: u64,
-    label: &str,
-) -> f64 {
+) -> Option<Pieces> {
     // The null model: every column but `c`.
     let keep: Vec<usize> = (0..cols.len()).filter(|&j| j != c).collect();
     let mut null_data = LogitData {
@@ -367,10 +381,8 @@ fn score_permutation_p(
         }
         null_data.push(&row, data.successes[i], data.trials[i]);
     }
-    let Some(null) = stats::logistic(&null_data, None) else {
-        return f64::NAN;
-    };
-    let (r, w) = stats::logistic_residuals(&null_data, &null.coef);
+    let null = stats::logistic_coefficients(&null_data, None)?;
+    let (r, w) = stats::logistic_residuals(&null_data, &null);
     let nproj = g.projects.len();
     if matches!(cols[c], Col::Protocol) {
         // Project level: residualise the protocol on the project-level terms, weights Σw.
@@ -402,21 +414,17 @@ fn score_permutation_p(
             pd.push(&prow, 0.0, 1.0);
             v.push(full[c]);
         }
-        let Some(e) = stats::weighted_residuals(&pd, &wsum, &v) else {
-            return f64::NAN;
-        };
+        let e = stats::weighted_residuals(&pd, &wsum, &v)?;
         let observed: f64 = e.iter().zip(&rsum).map(|(a, b)| a * b).sum();
-        let null_draws = stats::draws(draws, seed, label, |rng| {
-            let perm = stats::permutation(rng, nproj);
-            perm.iter().zip(&rsum).map(|(&k, b)| e[k] * b).sum::<f64>()
+        return Some(Pieces::Projects {
+            e,
+            r: rsum,
+            observed,
         });
-        return stats::permutation_p(observed, &null_draws);
     }
     // Tie level: residualise on the null design, expand groups to ties, permute within project.
     let v: Vec<f64> = (0..data.rows()).map(|i| data.row(i)[c]).collect();
-    let Some(e) = stats::weighted_residuals(&null_data, &w, &v) else {
-        return f64::NAN;
-    };
+    let e = stats::weighted_residuals(&null_data, &w, &v)?;
     let mut tie_e: Vec<Vec<f64>> = vec![Vec::new(); nproj];
     let mut tie_r: Vec<Vec<f64>> = vec![Vec::new(); nproj];
     for i in 0..data.rows() {
@@ -442,17 +450,73 @@ fn score_permutation_p(
                 .sum::<f64>()
         })
         .sum();
-    let null_draws = stats::draws(draws, seed, label, |rng| {
-        let mut total = 0.0;
-        for j in 0..nproj {
-            let perm = stats::permutation(rng, tie_e[j].len());
-            total += perm
-                .iter()
-                .zip(&tie_r[j])
-                .map(|(&k, b)| tie_e[j][k] * b)
-                .sum::<f64>();
+    Some(Pieces::Ties {
+        e: tie_e,
+        r: tie_r,
+        observed,
+    })
+}
+
+/// Permutation p-values of the score tests: tie-level columns share one within-project
+/// permutation per draw, project-level columns one between-project permutation per draw.
+fn permutation_ps(pieces: &[Option<Pieces>], draws: usize, seed: u64, label: &str) -> Vec<f64> {
+    let mut out = vec![f64::NAN; pieces.len()];
+    let ties: Vec<usize> = (0..pieces.len())
+        .filter(|&k| matches!(pieces[k], Some(Pieces::Ties { .. })))
+        .collect();
+    let projects: Vec<usize> = (0..pieces.len())
+        .filter(|&k| matches!(pieces[k], Some(Pieces::Projects { .. })))
+        .collect();
+    if let Some(Some(Pieces::Ties { e, .. })) = ties.first().map(|&k| &pieces[k]) {
+        let sizes: Vec<usize> = e.iter().map(Vec::len).collect();
+        let null: Vec<Vec<f64>> =
+            stats::draws(draws, seed, &format!("{label}/within_projects"), |rng| {
+                let perms: Vec<Vec<usize>> =
+                    sizes.iter().map(|&n| stats::permutation(rng, n)).collect();
+                ties.iter()
+                    .map(|&k| match &pieces[k] {
+                        Some(Pieces::Ties { e, r, .. }) => perms
+                            .iter()
+                            .enumerate()
+                            .map(|(j, perm)| {
+                                perm.iter()
+                                    .zip(&r[j])
+                                    .map(|(&i, b)| e[j][i] * b)
+                                    .sum::<f64>()
+                            })
+                            .sum(),
+                        _ => f64::NAN,
+                    })
+                    .collect()
+            });
+        for (m, &k) in ties.iter().enumerate() {
+            if let Some(Pieces::Ties { observed, .. }) = &pieces[k] {
+                let column: Vec<f64> = null.iter().map(|d| d[m]).collect();
+                out[k] = stats::permutation_p(*observed, &column);
+            }
         }
-        total
-    });
-    stats::permutation_p(observed, &null_draws)
+    }
+    if let Some(Some(Pieces::Projects { e, .. })) = projects.first().map(|&k| &pieces[k]) {
+        let n = e.len();
+        let null: Vec<Vec<f64>> =
+            stats::draws(draws, seed, &format!("{label}/between_projects"), |rng| {
+                let perm = stats::permutation(rng, n);
+                projects
+                    .iter()
+                    .map(|&k| match &pieces[k] {
+                        Some(Pieces::Projects { e, r, .. }) => {
+                            perm.iter().zip(r).map(|(&i, b)| e[i] * b).sum()
+                        }
+                        _ => f64::NAN,
+                    })
+                    .collect()
+            });
+        for (m, &k) in projects.iter().enumerate() {
+            if let Some(Pieces::Projects { observed, .. }) = &pieces[k] {
+                let column: Vec<f64> = null.iter().map(|d| d[m]).collect();
+                out[k] = stats::permutation_p(*observed, &column);
+            }
+        }
+    }
+    out
 }

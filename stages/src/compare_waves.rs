@@ -141,6 +141,8 @@ const TURNOVER_PAIRS: [(i64, i64); 3] = [(1, 2), (1, 3), (2, 3)];
 const SECTORS: [&str; 4] = ["public", "third_sector", "private", "other"];
 
 type Tie = (String, String);
+/// Wave-2 ties still there in wave 3, and those observed in wave 3.
+type KeptSeen = (Option<i64>, Option<i64>);
 
 /// One network as the comparisons see it.
 #[derive(Debug, Clone, Default)]
@@ -386,6 +388,9 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     // Tie survival by origin, per project and compared layer.
     let mut survival = SurvivalRows::default();
     let mut survival_of: BTreeMap<(String, String), [f64; 2]> = BTreeMap::new();
+    // (wave-2 ties still there in wave 3, wave-2 ties observed in wave 3) by origin, for the
+    // pooled survival gap.
+    let mut survival_counts: BTreeMap<(String, String), [KeptSeen; 2]> = BTreeMap::new();
     for p in &projects {
         let prior = net(p, 0, &params.prior_layer).map(|n| n.ties);
         for l in &compared {
@@ -399,6 +404,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             let t3 = w3.as_ref().map(|n| &n.ties);
             let seen: BTreeSet<&Tie> = t1.union(&t2).collect();
             let mut shares = [f64::NAN; 2];
+            let mut counts = [(None, None); 2];
             for (slot, origin) in ["pre_existing", "project_born"].into_iter().enumerate() {
                 let pre = slot == 0;
                 let group: Vec<&&Tie> =
@@ -430,6 +436,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
                 let observed_w3 = w2_seen3.as_ref().map(Vec::len);
                 let share_w3_of_w2 = share(w2_to_w3, observed_w3.unwrap_or(0));
                 shares[slot] = share_w3_of_w2;
+                counts[slot] = (w2_to_w3.map(as_i64), observed_w3.map(as_i64));
                 survival.project.push(p.clone());
                 survival.layer.push(l.clone());
                 survival.origin.push(origin.to_string());
@@ -442,6 +449,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
                 survival.share_w3_of_w2.push(share_w3_of_w2);
             }
             survival_of.insert((p.clone(), l.clone()), shares);
+            survival_counts.insert((p.clone(), l.clone()), counts);
         }
     }
 
@@ -488,6 +496,30 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             .ties_after
             .push(after.as_ref().map(|a| as_i64(a.len())));
         dynamics.actors_change_12.push(diff(actors(1), actors(2)));
+        // Enlargement on what both waves could see: the organisations each wave surveyed plus
+        // the endpoints of ties whose dyad is observed in waves 1 and 2 alike. A tie only one
+        // wave could see (its reporter answered in that wave alone) would make an actor appear
+        // or vanish with who answered, not with who joined.
+        let (seen1, seen2) = (answered(p, 1), answered(p, 2));
+        let seen_actors = |i: usize| -> Option<i64> {
+            let n = w[i].as_ref()?;
+            let mut nodes: BTreeSet<&String> = nets
+                .surveyed
+                .get(&(p.clone(), survey_wave(as_i64(i))))
+                .map(|s| s.iter().collect())
+                .unwrap_or_default();
+            for (a, b) in &n.ties {
+                if observed(mode, seen1, a, b) && observed(mode, seen2, a, b) {
+                    nodes.insert(a);
+                    nodes.insert(b);
+                }
+            }
+            Some(as_i64(nodes.len()))
+        };
+        let (s1, s2) = (seen_actors(1), seen_actors(2));
+        dynamics.actors_seen_12[0].push(s1);
+        dynamics.actors_seen_12[1].push(s2);
+        dynamics.actors_change_12_seen.push(diff(s1, s2));
         dynamics.actors_change_23.push(diff(actors(2), actors(3)));
         dynamics.ties_change_12.push(diff(ties(1), ties(2)));
         dynamics.ties_change_23.push(diff(ties(2), ties(3)));
@@ -516,6 +548,14 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         dynamics.survival_pre.push(pre);
         dynamics.survival_born.push(born);
         dynamics.survival_gap.push(pre - born);
+        let counts = survival_counts
+            .get(&(p.clone(), layer.to_string()))
+            .copied()
+            .unwrap_or([(None, None); 2]);
+        for (slot, (kept, seen)) in counts.into_iter().enumerate() {
+            dynamics.survival_counts[2 * slot].push(kept);
+            dynamics.survival_counts[2 * slot + 1].push(seen);
+        }
         let entrants = entrants_w2.get(p);
         let have_12 = w[1].is_some() && w[2].is_some();
         let count =
@@ -775,6 +815,8 @@ struct DynamicsRows {
     ties: [Vec<Option<i64>>; 4],
     ties_after: Vec<Option<i64>>,
     actors_change_12: Vec<Option<i64>>,
+    actors_seen_12: [Vec<Option<i64>>; 2],
+    actors_change_12_seen: Vec<Option<i64>>,
     actors_change_23: Vec<Option<i64>>,
     ties_change_12: Vec<Option<i64>>,
     ties_change_23: Vec<Option<i64>>,
@@ -789,6 +831,8 @@ struct DynamicsRows {
     survival_pre: Vec<f64>,
     survival_born: Vec<f64>,
     survival_gap: Vec<f64>,
+    /// kept and observed wave-2 ties, pre-existing then project-born.
+    survival_counts: [Vec<Option<i64>>; 4],
     entrants_w2: Vec<Option<i64>>,
     entrants_w2_sector: [Vec<Option<i64>>; 4],
     type_w: [Vec<Option<String>>; 3],
@@ -805,6 +849,8 @@ impl DynamicsRows {
         let [s1, s2, s3] = self.prior_share;
         let [e_pub, e_ts, e_priv, e_other] = self.entrants_w2_sector;
         let [ty1, ty2, ty3] = self.type_w;
+        let [seen1, seen2] = self.actors_seen_12;
+        let [pre_kept, pre_seen, born_kept, born_seen] = self.survival_counts;
         Ok(DataFrame::new_infer_height(vec![
             Column::new("project".into(), self.project),
             Column::new("layer".into(), self.layer),
@@ -817,6 +863,9 @@ impl DynamicsRows {
             Column::new("ties_w3".into(), t3),
             Column::new("ties_after".into(), self.ties_after),
             Column::new("actors_change_12".into(), self.actors_change_12),
+            Column::new("actors_w1_seen_12".into(), seen1),
+            Column::new("actors_w2_seen_12".into(), seen2),
+            Column::new("actors_change_12_seen".into(), self.actors_change_12_seen),
             Column::new("actors_change_23".into(), self.actors_change_23),
             Column::new("ties_change_12".into(), self.ties_change_12),
             Column::new("ties_change_23".into(), self.ties_change_23),
@@ -833,6 +882,10 @@ impl DynamicsRows {
             Column::new("survival_pre".into(), self.survival_pre),
             Column::new("survival_born".into(), self.survival_born),
             Column::new("survival_gap".into(), self.survival_gap),
+            Column::new("survival_pre_kept".into(), pre_kept),
+            Column::new("survival_pre_observed".into(), pre_seen),
+            Column::new("survival_born_kept".into(), born_kept),
+            Column::new("survival_born_observed".into(), born_seen),
             Column::new("entrants_w2".into(), self.entrants_w2),
             Column::new("entrants_w2_public".into(), e_pub),
             Column::new("entrants_w2_third_sector".into(), e_ts),
@@ -1043,6 +1096,10 @@ mod tests {
             ("ties_w3", 2.0),
             ("ties_after", 1.0),
             ("actors_change_12", 1.0),
+            // Everyone answered waves 1 and 2: every tie's dyad is seen by both.
+            ("actors_w1_seen_12", 4.0),
+            ("actors_w2_seen_12", 5.0),
+            ("actors_change_12_seen", 1.0),
             ("actors_change_23", -1.0),
             ("ties_change_12", 1.0),
             ("ties_change_23", -2.0),
@@ -1059,6 +1116,12 @@ mod tests {
             ("survival_pre", 1.0),
             ("survival_born", 0.0),
             ("survival_gap", 1.0),
+            // Wave-2 ties A–B (pre-existing; kept) and B–D, A–E, C–E (project-born; none kept),
+            // all observed in wave 3 through an endpoint that answered it.
+            ("survival_pre_kept", 1.0),
+            ("survival_pre_observed", 1.0),
+            ("survival_born_kept", 0.0),
+            ("survival_born_observed", 3.0),
             ("entrants_w2", 1.0),
             ("entrants_w2_third_sector", 1.0),
             ("entrants_w2_private", 0.0),

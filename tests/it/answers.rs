@@ -130,8 +130,14 @@ fn dyadic(tests: &DataFrame) -> Vec<Dyadic> {
         .collect()
 }
 
+/// Ten 95% intervals on one dataset: each misses its truth one time in twenty by design, so all
+/// ten inside happens only about 60% of the time even for a perfect method. The test allows one
+/// miss (P(at most one miss) ≈ 0.91 for exact intervals; two or more would point at a bias) and
+/// prints it; coverage itself is checked over ten generated datasets in
+/// `issue_10_dyadic_intervals_cover_the_truth_at_about_the_nominal_rate_over_seeds`. On the
+/// default data the one miss is the `after`-tie protocol effect (a project-level covariate, 22
+/// clusters).
 #[test]
-#[ignore = "issue 10 open: on the regenerated default data (centres answer waves 1-2) the `after`-tie protocol coefficient's interval misses the generator's 0.9; run with --ignored"]
 fn issue_10_recovers_the_generators_effects_on_the_default_data() {
     let p = project(499, None);
     p.ok(&["run", "answer_questions"]);
@@ -157,24 +163,25 @@ fn issue_10_recovers_the_generators_effects_on_the_default_data() {
     let truth = truth(&p);
     assert_eq!(truth.len(), 5);
     let mut checked = 0;
+    let mut misses = Vec::new();
     for d in dyadic(&tests) {
         if let Some(&t) = truth.get(d.exposure.as_str()) {
             println!(
                 "{:<18} {:<22} truth {t:+.2}  estimate {:+.3}  95% CI [{:+.3}, {:+.3}]",
                 d.test, d.exposure, d.b, d.lo, d.hi
             );
-            assert!(
-                d.lo <= t && t <= d.hi,
-                "{} {}: truth {t} outside [{}, {}]",
-                d.test,
-                d.exposure,
-                d.lo,
-                d.hi
-            );
+            if !(d.lo <= t && t <= d.hi) {
+                misses.push(format!(
+                    "{} {}: truth {t} outside [{:.3}, {:.3}]",
+                    d.test, d.exposure, d.lo, d.hi
+                ));
+            }
             checked += 1;
         }
     }
     assert_eq!(checked, 10, "five effects in two models");
+    println!("intervals missing their truth: {misses:?}");
+    assert!(misses.len() <= 1, "{misses:?}");
     // Every claim is answered and backed by evidence whose hashes are the lock's.
     let answers = table(&p, "answers");
     let claims = strs(&answers, "claim");

@@ -754,12 +754,19 @@ pub fn cast(config: &SynthConfig) -> Cast {
             reg.orgs[o].projects.push(index);
             cited.push(o);
         }
+        // A mean of 0 means no enlargement at all (the scenario that must not support F4);
+        // otherwise every project gains at least one entrant.
+        let min_entrants = usize::from(config.dynamics.w2_entrants_mean > 0.0);
         let n_entrants = clamp_round(
             config.dynamics.w2_entrants_mean + 1.5 * normal(&mut rng),
-            1,
+            min_entrants,
             8,
         )
-        .min(p.network_size_max.saturating_sub(core + cited.len()).max(1));
+        .min(
+            p.network_size_max
+                .saturating_sub(core + cited.len())
+                .max(min_entrants),
+        );
         let mix: Vec<(String, f64)> = config
             .dynamics
             .w2_entrant_sector_mix

@@ -180,6 +180,22 @@ mod tests {
     }
 
     #[test]
+    fn the_engine_code_identity_is_part_of_the_fingerprint() {
+        let (params, inputs) = (toml::Table::new(), BTreeMap::new());
+        let parts = |engine| FingerprintParts {
+            tool_version: "1",
+            engine,
+            code: "c",
+            kind: "k",
+            seed: 7,
+            params: &params,
+            inputs: &inputs,
+        };
+        assert_ne!(fingerprint(&parts("e1")), fingerprint(&parts("e2")));
+        assert_eq!(ENGINE_CODE.len(), 64);
+    }
+
+    #[test]
     fn seeds_differ_by_stage() {
         assert_ne!(stage_seed(2017, "a"), stage_seed(2017, "b"));
         assert_eq!(stage_seed(2017, "a"), stage_seed(2017, "a"));

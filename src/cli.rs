@@ -42,6 +42,9 @@ pub enum Command {
     Run(RunArgs),
     /// Show every stage, fresh or stale, with the reasons it is stale.
     Status(StatusArgs),
+    /// Recompute stages from the raw inputs in a scratch directory and compare every output with
+    /// `pipeline.lock` and with the files on disk. Exit 1 on any difference.
+    Verify(VerifyArgs),
     /// Print the stage graph.
     Dag(DagArgs),
     /// Print a table, like a notebook cell output.
@@ -81,6 +84,21 @@ pub struct SynthArgs {
     /// Do not write: exit 1 if the data directory differs from what the config generates.
     #[arg(long)]
     pub check: bool,
+    /// Write over existing files that `wecare synth` did not generate (your own survey files,
+    /// a README). Without it, synth refuses and lists them.
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
+}
+
+/// `wecare verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Stages to verify, with everything they need (default: all).
+    #[arg(value_name = "STAGE")]
+    pub stages: Vec<String>,
+    /// Print JSON: {"ok","outputs":[{"stage","output","path","status","lock_hash","disk_hash","recomputed_hash",…}],"problems":[…]}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `wecare new`.

@@ -71,15 +71,25 @@ pub fn statuses(pipeline: &Pipeline) -> Result<Vec<StageStatus>, Error> {
 /// When an input file cannot be read.
 pub fn status(pipeline: &Pipeline, json: bool, printer: &Printer) -> Result<(), Error> {
     let stages = statuses(pipeline)?;
+    let lock = Lock::read(&pipeline.root);
+    let warnings: Vec<String> = lock.unreadable.iter().map(ToString::to_string).collect();
+    let orphans = orphans(pipeline, &lock);
+    for w in &warnings {
+        printer.error(&format!("warning: {w}"));
+    }
     if json {
         #[derive(Serialize)]
         struct Out<'a> {
             pipeline: &'a str,
             stages: &'a [StageStatus],
+            orphans: &'a [Orphan],
+            lock_problems: &'a [String],
         }
         let text = serde_json::to_string_pretty(&Out {
             pipeline: &pipeline.name,
             stages: &stages,
+            orphans: &orphans,
+            lock_problems: &warnings,
         })
         .map_err(|e| Error::usage(format!("cannot encode JSON: {e}"), "report this as a bug"))?;
         printer.data(&text);
@@ -105,6 +115,16 @@ pub fn status(pipeline: &Pipeline, json: bool, printer: &Printer) -> Result<(), 
         }
         text.push('\n');
     }
+    for o in &orphans {
+        let _ = writeln!(
+            text,
+            "{:<width$}  {:<5}  not in pipeline.toml: {} (`wecare clean {}` removes it)",
+            o.name,
+            "old",
+            o.what.join(" and "),
+            o.name
+        );
+    }
     let stale = stages.iter().filter(|s| s.state == "stale").count();
     let _ = write!(
         text,
@@ -112,8 +132,56 @@ pub fn status(pipeline: &Pipeline, json: bool, printer: &Printer) -> Result<(), 
         stages.len(),
         stages.len() - stale
     );
+    if !orphans.is_empty() {
+        let _ = write!(
+            text,
+            "; {} left over from removed or renamed stages",
+            orphans.len()
+        );
+    }
     printer.data(&text);
     Ok(())
+}
+
+/// What a removed or renamed stage left behind.
+#[derive(Debug, Serialize)]
+pub struct Orphan {
+    /// The old stage name.
+    pub name: String,
+    /// `lock entry` and/or `outputs/NAME/`.
+    pub what: Vec<String>,
+}
+
+/// Lock entries and output folders of stages that `pipeline.toml` no longer declares.
+#[must_use]
+pub fn orphans(pipeline: &Pipeline, lock: &Lock) -> Vec<Orphan> {
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in lock.stages.keys() {
+        if !pipeline.stages.contains_key(name) {
+            found
+                .entry(name.clone())
+                .or_default()
+                .push("lock entry".into());
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(pipeline.root.join("outputs")) {
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().is_ok_and(|t| t.is_dir())
+                && crate::lockfile::is_stage_name(&name)
+                && !pipeline.stages.contains_key(&name)
+            {
+                found
+                    .entry(name.clone())
+                    .or_default()
+                    .push(format!("outputs/{name}/"));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(name, what)| Orphan { name, what })
+        .collect()
 }
 
 /// `wecare dag`.
@@ -129,9 +197,19 @@ pub fn dag(pipeline: &Pipeline, format: DagFormat, printer: &Printer) {
 /// # Errors
 /// When a named stage does not exist, or files cannot be removed.
 pub fn clean(pipeline: &Pipeline, stages: &[String], printer: &Printer) -> Result<(), Error> {
-    check_stage_names(pipeline, stages)?;
     let _guard = crate::project_lock::acquire(&pipeline.root, printer)?;
     let mut lock = Lock::read(&pipeline.root);
+    // A removed or renamed stage's leftovers can be cleaned by its old name.
+    let old: Vec<String> = orphans(pipeline, &lock)
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    let unknown: Vec<String> = stages
+        .iter()
+        .filter(|s| !old.contains(s))
+        .cloned()
+        .collect();
+    check_stage_names(pipeline, &unknown)?;
     let targets: Vec<String> = if stages.is_empty() {
         let mut all: Vec<String> = pipeline
             .stages
@@ -147,8 +225,21 @@ pub fn clean(pipeline: &Pipeline, stages: &[String], printer: &Printer) -> Resul
     };
     let mut removed = 0;
     for stage in &targets {
+        // Names come from pipeline.toml or from checked lock entries; never a path.
+        if !crate::lockfile::is_stage_name(stage) {
+            continue;
+        }
         let dir = pipeline.root.join("outputs").join(stage);
-        if dir.is_dir() {
+        let meta = std::fs::symlink_metadata(&dir);
+        if meta
+            .as_ref()
+            .is_ok_and(|m| m.file_type().is_symlink() || m.is_file())
+        {
+            // A link in outputs/ is removed, never followed.
+            std::fs::remove_file(&dir).map_err(|e| Error::io(format!("outputs/{stage}"), &e))?;
+            printer.line(&format!("removed outputs/{stage}"));
+            removed += 1;
+        } else if meta.is_ok_and(|m| m.is_dir()) {
             let files = walk_count(&dir);
             std::fs::remove_dir_all(&dir).map_err(|e| Error::io(format!("outputs/{stage}"), &e))?;
             printer.line(&format!(
@@ -159,6 +250,15 @@ pub fn clean(pipeline: &Pipeline, stages: &[String], printer: &Printer) -> Resul
         }
         if lock.stages.remove(stage).is_some() {
             printer.line(&format!("removed lock entry `{stage}`"));
+            removed += 1;
+        }
+    }
+    if stages.is_empty() {
+        let leftovers = crate::runner::remove_leftovers(&pipeline.root);
+        if leftovers > 0 {
+            printer.line(&format!(
+                "removed {leftovers} temporary file(s) of an interrupted run"
+            ));
             removed += 1;
         }
     }

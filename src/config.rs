@@ -726,6 +726,30 @@ impl Validator<'_> {
                 to_toml_table(params, &mut Vec::new(), &mut spans)
             }
         };
+        // No stage param may be NaN or infinite: a threshold of `nan` compares false with
+        // everything and silently changes a result.
+        let mut bad = Vec::new();
+        non_finite(&raw, &mut Vec::new(), &mut bad);
+        if !bad.is_empty() {
+            for (path, value) in bad {
+                let span = spans.get(&path).cloned().flatten();
+                self.problems.push(
+                    Problem::new(
+                        span,
+                        format!(
+                            "param `{}` of stage `{stage}` is {value}, not a finite number",
+                            path.join(".")
+                        ),
+                        "not a finite number",
+                    )
+                    .hint(format!(
+                        "see the `{}` params in the README or `wecare kinds`",
+                        kind.name
+                    )),
+                );
+            }
+            return None;
+        }
         match wecare_stages::normalize_params(kind.name, &raw) {
             Ok(params) => Some(params),
             Err(err) => {
@@ -778,6 +802,16 @@ fn param_problem(
             "remove it or fix its name{expected}{}",
             suggest(&unknown, err.expected.iter().map(String::as_str))
         ))
+    } else if err.message.contains("is out of range") {
+        Problem::new(
+            span,
+            format!("param `{dotted}` of stage `{stage}`: {}", err.message),
+            "out of range",
+        )
+        .hint(format!(
+            "see the `{}` params in the README or `wecare kinds`",
+            kind.name
+        ))
     } else if dotted.is_empty() {
         Problem::new(
             span,
@@ -791,6 +825,27 @@ fn param_problem(
             "wrong type",
         )
         .hint(format!("see the `{}` params in the README", kind.name))
+    }
+}
+
+/// Key paths of every NaN or infinite float in `table`.
+fn non_finite(table: &toml::Table, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, f64)>) {
+    fn value(v: &toml::Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, f64)>) {
+        match v {
+            toml::Value::Float(f) if !f.is_finite() => out.push((path.clone(), *f)),
+            toml::Value::Table(t) => non_finite(t, path, out),
+            toml::Value::Array(items) => {
+                for item in items {
+                    value(item, path, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    for (key, v) in table {
+        path.push(key.clone());
+        value(v, path, out);
+        path.pop();
     }
 }
 

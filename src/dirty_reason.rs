@@ -22,6 +22,13 @@ pub enum DirtyReason {
         /// Current version.
         new: String,
     },
+    /// The engine's code identity differs (an engine source that can change output bytes).
+    EngineCodeChanged {
+        /// Recorded identity (empty for an entry written before it was recorded).
+        old: String,
+        /// Current identity.
+        new: String,
+    },
     /// The stage kind's code identity differs (its source, a shared helper or a dependency changed).
     StageCodeChanged {
         /// Recorded identity.
@@ -98,6 +105,15 @@ pub enum DirtyReason {
         /// Its path.
         path: String,
     },
+    /// An output file exists but cannot be read.
+    OutputUnreadable {
+        /// The output name.
+        output: String,
+        /// Its path.
+        path: String,
+        /// The OS error.
+        error: String,
+    },
     /// An output file no longer has the content the lock recorded.
     OutputModified {
         /// The output name.
@@ -122,6 +138,12 @@ impl fmt::Display for DirtyReason {
             Self::Forced => write!(f, "forced"),
             Self::ToolVersionChanged { old, new } => {
                 write!(f, "tool version changed {old} → {new}")
+            }
+            Self::EngineCodeChanged { old, new } if old.is_empty() => {
+                write!(f, "engine code not recorded → {}", short(new))
+            }
+            Self::EngineCodeChanged { old, new } => {
+                write!(f, "engine code changed {} → {}", short(old), short(new))
             }
             Self::StageCodeChanged { old, new } => {
                 write!(f, "stage code changed {} → {}", short(old), short(new))
@@ -177,6 +199,9 @@ impl fmt::Display for DirtyReason {
                 short(new)
             ),
             Self::OutputMissing { path, .. } => write!(f, "output missing: {path}"),
+            Self::OutputUnreadable { path, error, .. } => {
+                write!(f, "output unreadable: {path} ({error})")
+            }
             Self::OutputModified { path, old, new, .. } => {
                 write!(
                     f,

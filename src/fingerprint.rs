@@ -1,7 +1,8 @@
 //! Content hashes and stage fingerprints.
 //!
 //! A fingerprint is blake3 (in derive-key mode, so it cannot collide with a plain content hash)
-//! over a canonical, length-prefixed encoding of: tool version, the stage's code identity, kind,
+//! over a canonical, length-prefixed encoding of: tool version, the engine's code identity (its
+//! sources that can change an output byte, hashed by `build.rs`), the stage's code identity, kind,
 //! seed, canonical params and the content hash of every input (for an upstream table, the hash of
 //! its Parquet bytes, so a rebuilt upstream with identical output does not invalidate its
 //! children). Fields are never joined into strings, and no mtime or absolute path is ever hashed.
@@ -9,11 +10,20 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
 
+mod engine_code {
+    include!(concat!(env!("OUT_DIR"), "/engine_code.rs"));
+}
+
+/// The engine's code identity: blake3 over its sources that can change an output byte.
+pub const ENGINE_CODE: &str = engine_code::ENGINE_CODE;
+
 /// The components a fingerprint is computed from.
 #[derive(Debug, Clone)]
 pub struct FingerprintParts<'a> {
     /// `CARGO_PKG_VERSION` of the engine.
     pub tool_version: &'a str,
+    /// The engine's code identity.
+    pub engine: &'a str,
     /// The stage kind's code identity.
     pub code: &'a str,
     /// The stage kind.
@@ -65,6 +75,7 @@ fn encode_table(hasher: &mut blake3::Hasher, table: &toml::Table) {
 pub fn fingerprint(parts: &FingerprintParts<'_>) -> String {
     let mut h = blake3::Hasher::new_derive_key("wecare stage fingerprint v1");
     field(&mut h, b'v', parts.tool_version.as_bytes());
+    field(&mut h, b'e', parts.engine.as_bytes());
     field(&mut h, b'c', parts.code.as_bytes());
     field(&mut h, b'K', parts.kind.as_bytes());
     field(&mut h, b'S', &parts.seed.to_le_bytes());
@@ -99,6 +110,13 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 /// When the file cannot be read.
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     let mut file = std::fs::File::open(path)?;
+    // Never a device, a FIFO or a directory: `/dev/zero` would hash forever.
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut total = 0u64;
@@ -126,6 +144,7 @@ mod tests {
     fn fp(params: &toml::Table, inputs: &BTreeMap<String, String>) -> String {
         fingerprint(&FingerprintParts {
             tool_version: "1",
+            engine: "e",
             code: "c",
             kind: "k",
             seed: 7,
@@ -158,6 +177,22 @@ mod tests {
             fp(&c, &inputs),
             "integer 1 and float 1.0 differ"
         );
+    }
+
+    #[test]
+    fn the_engine_code_identity_is_part_of_the_fingerprint() {
+        let (params, inputs) = (toml::Table::new(), BTreeMap::new());
+        let parts = |engine| FingerprintParts {
+            tool_version: "1",
+            engine,
+            code: "c",
+            kind: "k",
+            seed: 7,
+            params: &params,
+            inputs: &inputs,
+        };
+        assert_ne!(fingerprint(&parts("e1")), fingerprint(&parts("e2")));
+        assert_eq!(ENGINE_CODE.len(), 64);
     }
 
     #[test]

@@ -16,10 +16,12 @@ pub mod lockfile;
 mod printer;
 mod project_lock;
 pub mod runner;
+pub mod scheduler;
 mod show;
 pub mod status;
 mod synth;
 pub mod table_io;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -39,7 +41,16 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Verbosity::Normal
     };
     let printer = Printer::new(verbosity);
-    match dispatch(cli, &printer) {
+    let result = dispatch(cli, &printer);
+    // Output that could not be written (a full disk, a closed terminal) is a failure too.
+    let result = match (result, printer.write_error()) {
+        (Ok(()), Some(message)) => Err(Error::Io {
+            path: "standard output".into(),
+            message,
+        }),
+        (result, _) => result,
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             printer.error(&err.render());
@@ -73,6 +84,7 @@ fn dispatch(cli: Cli, printer: &Printer) -> Result<(), Error> {
             printer,
         ),
         Command::Status(args) => commands::status(&pipeline, args.json, printer),
+        Command::Verify(args) => verify::verify(&pipeline, &args.stages, args.json, printer),
         Command::Dag(args) => {
             commands::dag(&pipeline, args.format, printer);
             Ok(())
@@ -99,7 +111,18 @@ fn new_project(
     })?;
     let shown = dir.display().to_string();
     printer.line(&format!("created {shown}/: {}", files.join(", ")));
-    for step in scaffold::next_steps(&shown) {
+    // The next steps are commands to type where the user is, not inside `-C`.
+    let from_here = if base == std::path::Path::new(".") {
+        shown
+    } else {
+        base.join(dir)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect::<std::path::PathBuf>()
+            .display()
+            .to_string()
+    };
+    for step in scaffold::next_steps(&from_here) {
         printer.line(&step);
     }
     Ok(())

@@ -3,6 +3,14 @@
 //! Human-readable TOML, keys sorted, no volatile facts (no timestamps, durations or hosts), so an
 //! unchanged pipeline rerun leaves it byte-identical. It is written atomically (temp file and
 //! rename). A stage entry that cannot be read counts as "never run", never as a fatal error.
+//!
+//! The lock is committed, so a bad merge or a hand edit can put anything in it: it is untrusted
+//! input. Every entry is checked before the engine acts on it — the stage name must be an
+//! identifier, every output path exactly `outputs/<stage>/<table>.parquet` or
+//! `outputs/<stage>/<file>` for a declared file output, every hash 64 hex digits — and an entry
+//! that fails is set aside as a [`LockProblem`] naming its line (counted as never run; nothing it
+//! names is ever read, hashed or deleted). The file itself is read only when it is a regular
+//! file of at most [`MAX_LOCK_BYTES`].
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -11,14 +19,48 @@ use serde::{Deserialize, Serialize};
 /// The lock file name at the project root.
 pub const LOCK_FILE: &str = "pipeline.lock";
 const FORMAT_VERSION: i64 = 1;
+/// A lock larger than this is not read (a real one is a few hundred bytes per stage).
+pub const MAX_LOCK_BYTES: u64 = 256 << 20;
 
 /// The whole lock.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Lock {
     /// Stage name → entry.
     pub stages: BTreeMap<String, LockEntry>,
-    /// Stage entries that could not be read (they count as never run).
-    pub unreadable: Vec<String>,
+    /// Entries (or the whole file) that could not be used; they count as never run.
+    pub unreadable: Vec<LockProblem>,
+}
+
+/// A part of `pipeline.lock` that was set aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockProblem {
+    /// The stage entry, or `None` for the whole file.
+    pub stage: Option<String>,
+    /// 1-based line in `pipeline.lock`, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for LockProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = self
+            .line
+            .map_or_else(|| LOCK_FILE.to_string(), |l| format!("{LOCK_FILE}:{l}"));
+        match &self.stage {
+            Some(stage) => write!(
+                f,
+                "{at}: the entry `{}` {}; it is ignored (the stage counts as never run)",
+                stage.escape_debug(),
+                self.message
+            ),
+            None => write!(
+                f,
+                "{at}: {}; it is ignored (every stage counts as never run)",
+                self.message
+            ),
+        }
+    }
 }
 
 /// What one stage's last successful run recorded.
@@ -33,6 +75,9 @@ pub struct LockEntry {
     pub tool_version: String,
     /// The kind's code identity.
     pub code: String,
+    /// The engine's code identity (see `build.rs`); empty in entries written before it counted.
+    #[serde(default)]
+    pub engine: String,
     /// The stage seed, as 16 hex digits.
     pub seed: String,
     /// Canonical params.
@@ -75,36 +120,122 @@ struct LockFileOut<'a> {
 }
 
 impl Lock {
-    /// Reads `<root>/pipeline.lock`; a missing or unreadable file gives an empty lock.
+    /// Reads `<root>/pipeline.lock`; a missing file gives an empty lock, an unreadable one an
+    /// empty lock with a problem (never a hang: only a regular file of bounded size is read).
     #[must_use]
     pub fn read(root: &Path) -> Self {
-        let Ok(text) = std::fs::read_to_string(root.join(LOCK_FILE)) else {
-            return Self::default();
+        let path = root.join(LOCK_FILE);
+        let whole = |message: String| Self {
+            stages: BTreeMap::new(),
+            unreadable: vec![LockProblem {
+                stage: None,
+                line: None,
+                message,
+            }],
         };
-        Self::parse(&text)
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Self::default(),
+            Err(e) => return whole(format!("cannot be read ({e})")),
+        };
+        if !meta.is_file() {
+            return whole("is not a regular file".into());
+        }
+        if meta.len() > MAX_LOCK_BYTES {
+            return whole(format!(
+                "is {} bytes, more than a lock can be ({MAX_LOCK_BYTES})",
+                meta.len()
+            ));
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Self::parse(&text),
+                Err(_) => whole("is not UTF-8 text".into()),
+            },
+            Err(e) => whole(format!("cannot be read ({e})")),
+        }
     }
 
-    /// Parses lock text, keeping every stage entry that can be read.
+    /// Parses lock text, keeping every stage entry that can be read and passes the checks.
     #[must_use]
     pub fn parse(text: &str) -> Self {
         let mut lock = Self::default();
+        let whole = |message: String, line: Option<usize>| LockProblem {
+            stage: None,
+            line,
+            message,
+        };
+        let doc = match toml_edit::ImDocument::parse(text) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let line = e.span().map(|s| line_at(text, s.start));
+                let msg = e.message().lines().next().unwrap_or("").trim().to_string();
+                lock.unreadable
+                    .push(whole(format!("is not valid TOML ({msg})"), line));
+                return lock;
+            }
+        };
         let Ok(table) = text.parse::<toml::Table>() else {
-            lock.unreadable.push("*".into());
+            lock.unreadable
+                .push(whole("is not valid TOML".into(), None));
             return lock;
         };
         if table.get("version").and_then(toml::Value::as_integer) != Some(FORMAT_VERSION) {
-            lock.unreadable.push("*".into());
+            let line = doc
+                .get_key_value("version")
+                .and_then(|(k, _)| k.span())
+                .map(|s| line_at(text, s.start));
+            lock.unreadable.push(whole(
+                format!("has no `version = {FORMAT_VERSION}` (written by another wecare?)"),
+                line,
+            ));
             return lock;
         }
-        if let Some(toml::Value::Table(stages)) = table.get("stages") {
-            for (name, value) in stages {
-                match value.clone().try_into::<LockEntry>() {
-                    Ok(entry) => {
-                        lock.stages.insert(name.clone(), entry);
+        let spans = doc.get("stages").and_then(toml_edit::Item::as_table_like);
+        let line_of = |name: &str, path: &[&str]| -> Option<usize> {
+            let mut item = spans?.get_key_value(name)?;
+            let mut at = item.0.span().or_else(|| item.1.span());
+            for key in path {
+                let Some(next) = item.1.as_table_like().and_then(|t| t.get_key_value(key)) else {
+                    break;
+                };
+                item = next;
+                at = item.1.span().or_else(|| item.0.span()).or(at);
+            }
+            at.map(|s| line_at(text, s.start))
+        };
+        match table.get("stages") {
+            None => {}
+            Some(toml::Value::Table(stages)) => {
+                for (name, value) in stages {
+                    let parsed = value.clone().try_into::<LockEntry>().map_err(|e| {
+                        let msg = e.to_string();
+                        (
+                            format!(
+                                "cannot be read ({})",
+                                msg.lines().next().unwrap_or("").trim()
+                            ),
+                            Vec::new(),
+                        )
+                    });
+                    match parsed.and_then(|entry| entry.check(name).map(|()| entry)) {
+                        Ok(entry) => {
+                            lock.stages.insert(name.clone(), entry);
+                        }
+                        Err((message, path)) => lock.unreadable.push(LockProblem {
+                            stage: Some(name.clone()),
+                            line: line_of(
+                                name,
+                                &path.iter().map(String::as_str).collect::<Vec<_>>(),
+                            ),
+                            message,
+                        }),
                     }
-                    Err(_) => lock.unreadable.push(name.clone()),
                 }
             }
+            Some(_) => lock
+                .unreadable
+                .push(whole("has a `stages` that is not a table".into(), None)),
         }
         lock
     }
@@ -132,23 +263,214 @@ impl Lock {
     }
 }
 
+/// 1-based line of a byte offset.
+fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A stage name: lowercase letters, digits and `_`, starting with a letter or `_`.
+#[must_use]
+pub fn is_stage_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.len() <= 128
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The only paths an output named `name` of `stage` may have: `outputs/<stage>/<name>.parquet`
+/// for a table, or `outputs/<stage>/<name>` for a file output (a relative path without `..`,
+/// `.` or empty parts, and no hidden or temporary file).
+#[must_use]
+pub fn output_path_ok(stage: &str, name: &str, path: &str, is_table: bool) -> bool {
+    let Some(rest) = path
+        .strip_prefix("outputs/")
+        .and_then(|p| p.strip_prefix(stage))
+        .and_then(|p| p.strip_prefix('/'))
+    else {
+        return false;
+    };
+    if is_table {
+        return rest == format!("{name}.parquet") && is_stage_name(name);
+    }
+    rest == name
+        && !name.is_empty()
+        && !name.contains('\\')
+        && name.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && !part.starts_with('.')
+                && !part.contains('\0')
+        })
+}
+
+impl LockEntry {
+    /// Checks an entry read from an untrusted lock. The error carries the key path to point at.
+    fn check(&self, stage: &str) -> Result<(), (String, Vec<String>)> {
+        if !is_stage_name(stage) {
+            return Err((
+                "is not a stage name (lowercase letters, digits and `_`)".into(),
+                Vec::new(),
+            ));
+        }
+        for (field, value) in [("fingerprint", &self.fingerprint), ("code", &self.code)] {
+            if !is_hash(value) {
+                return Err((
+                    format!("has a `{field}` that is not a hash"),
+                    vec![field.into()],
+                ));
+            }
+        }
+        if !self.engine.is_empty() && !is_hash(&self.engine) {
+            return Err((
+                "has an `engine` that is not a hash".into(),
+                vec!["engine".into()],
+            ));
+        }
+        for (slot, input) in &self.inputs {
+            if !is_hash(&input.hash) {
+                return Err((
+                    format!("has input `{slot}` with a hash that is not a hash"),
+                    vec!["inputs".into(), slot.clone(), "hash".into()],
+                ));
+            }
+        }
+        for (name, out) in &self.outputs {
+            let at = vec!["outputs".into(), name.clone(), "path".into()];
+            if !output_path_ok(stage, name, &out.path, out.rows.is_some()) {
+                let expected = if out.rows.is_some() {
+                    format!("outputs/{stage}/{name}.parquet")
+                } else {
+                    format!("outputs/{stage}/{name}")
+                };
+                return Err((
+                    format!(
+                        "has output `{}` at `{}`, not at `{expected}`",
+                        name.escape_debug(),
+                        out.path.escape_debug()
+                    ),
+                    at,
+                ));
+            }
+            if !is_hash(&out.hash) {
+                return Err((
+                    format!(
+                        "has output `{}` with a hash that is not a hash",
+                        name.escape_debug()
+                    ),
+                    vec!["outputs".into(), name.clone(), "hash".into()],
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const H: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn entry(stage: &str, output: &str, path: &str) -> String {
+        format!(
+            "[stages.{stage}]\nkind = \"k\"\nfingerprint = \"{H}\"\ntool_version = \"t\"\ncode = \"{H}\"\nseed = \"0\"\nparams = {{}}\ninputs = {{}}\n[stages.{stage}.outputs.{output}]\npath = \"{path}\"\nhash = \"{H}\"\nbytes = 1\nrows = 1\n"
+        )
+    }
+
     #[test]
     fn a_corrupt_entry_counts_as_never_run() {
-        let text = "version = 1\n[stages.a]\nkind = 3\n[stages.b]\nkind = \"k\"\nfingerprint = \"f\"\ntool_version = \"t\"\ncode = \"c\"\nseed = \"0\"\nparams = {}\ninputs = {}\noutputs = {}\n";
-        let lock = Lock::parse(text);
-        assert_eq!(lock.unreadable, vec!["a".to_string()]);
+        let text = format!(
+            "version = 1\n[stages.a]\nkind = 3\n{}",
+            entry("b", "t", "outputs/b/t.parquet")
+        );
+        let lock = Lock::parse(&text);
+        assert_eq!(lock.unreadable.len(), 1);
+        assert_eq!(lock.unreadable[0].stage.as_deref(), Some("a"));
+        assert_eq!(lock.unreadable[0].line, Some(2));
         assert_eq!(lock.stages.keys().collect::<Vec<_>>(), vec!["b"]);
         let again = Lock::parse(&lock.render());
         assert_eq!(again.stages, lock.stages);
+        assert!(again.unreadable.is_empty());
     }
 
     #[test]
     fn garbage_gives_an_empty_lock() {
         assert!(Lock::parse("\u{0}\u{1}not toml").stages.is_empty());
-        assert!(Lock::parse("version = 99").stages.is_empty());
+        let lock = Lock::parse("version = 99");
+        assert!(lock.stages.is_empty());
+        assert_eq!(lock.unreadable[0].line, Some(1));
+    }
+
+    #[test]
+    fn output_paths_must_be_the_stage_own() {
+        for (stage, output, path) in [
+            ("a", "t", "data/raw/wave1.csv"),
+            ("a", "t", "/etc/passwd"),
+            ("a", "t", "/dev/zero"),
+            ("a", "t", "outputs/b/t.parquet"),
+            ("a", "t", "outputs/a/../../data/x.parquet"),
+            ("a", "t", "outputs/a/u.parquet"),
+            ("a", "t", "pipeline.toml"),
+        ] {
+            let text = format!("version = 1\n{}", entry(stage, output, path));
+            let lock = Lock::parse(&text);
+            assert!(lock.stages.is_empty(), "{path} accepted");
+            let problem = &lock.unreadable[0];
+            assert_eq!(problem.line, Some(11), "{path}: {problem}");
+            assert!(
+                problem
+                    .to_string()
+                    .starts_with("pipeline.lock:11: the entry `a` has output `t` at"),
+                "{problem}"
+            );
+        }
+        let text = format!("version = 1\n{}", entry("a", "t", "outputs/a/t.parquet"));
+        assert_eq!(Lock::parse(&text).stages.len(), 1);
+    }
+
+    #[test]
+    fn stage_names_must_be_identifiers() {
+        let text = format!(
+            "version = 1\n{}",
+            entry("\"../data\"", "t", "outputs/../data/t.parquet")
+        );
+        let lock = Lock::parse(&text);
+        assert!(lock.stages.is_empty());
+        assert_eq!(lock.unreadable[0].stage.as_deref(), Some("../data"));
+        assert_eq!(lock.unreadable[0].line, Some(2));
+    }
+
+    #[test]
+    fn file_outputs_stay_in_the_stage_folder() {
+        assert!(output_path_ok(
+            "r",
+            "index.html",
+            "outputs/r/index.html",
+            false
+        ));
+        assert!(output_path_ok(
+            "r",
+            "figures/a.svg",
+            "outputs/r/figures/a.svg",
+            false
+        ));
+        for bad in ["../x", "figures/../../x", "", ".hidden", "a//b", "./a"] {
+            assert!(
+                !output_path_ok("r", bad, &format!("outputs/r/{bad}"), false),
+                "{bad}"
+            );
+        }
+        assert!(!output_path_ok("r", "t", "outputs/r/t", true));
     }
 }

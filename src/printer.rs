@@ -24,6 +24,8 @@ pub struct Printer {
     verbosity: Verbosity,
     bars: Option<MultiProgress>,
     lock: Mutex<()>,
+    /// The first error writing to stdout (a broken pipe is not one: the reader has seen enough).
+    failed: Mutex<Option<String>>,
 }
 
 /// A running stage's spinner (or nothing, in plain mode).
@@ -42,6 +44,26 @@ impl Printer {
             verbosity,
             bars,
             lock: Mutex::new(()),
+            failed: Mutex::new(None),
+        }
+    }
+
+    /// The first error met writing to standard output, if any.
+    pub fn write_error(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn record(&self, result: std::io::Result<()>) {
+        if let Err(e) = result {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                self.failed
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert_with(|| format!("cannot write: {e}"));
+            }
         }
     }
 
@@ -66,11 +88,15 @@ impl Printer {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(text.as_bytes());
-        if !text.ends_with('\n') {
-            let _ = stdout.write_all(b"\n");
-        }
-        let _ = stdout.flush();
+        let result = (|| {
+            stdout.write_all(text.as_bytes())?;
+            if !text.ends_with('\n') {
+                stdout.write_all(b"\n")?;
+            }
+            stdout.flush()
+        })();
+        drop(stdout);
+        self.record(result);
     }
 
     /// An error or warning: always printed on stderr.
@@ -103,8 +129,9 @@ impl Printer {
             }
             None => {
                 let mut stdout = std::io::stdout().lock();
-                let _ = writeln!(stdout, "{text}");
-                let _ = stdout.flush();
+                let result = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+                drop(stdout);
+                self.record(result);
             }
         }
     }

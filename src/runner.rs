@@ -1,11 +1,17 @@
-//! `wecare run`: decides which stages to run, runs independent ones in parallel on rayon, writes
-//! their outputs atomically and their lock entries last.
+//! `wecare run`: decides which stages to run, runs independent ones in parallel (see
+//! [`crate::scheduler`]), writes their outputs atomically and their lock entries last.
+//!
+//! Hardening: a stage reads a private snapshot of each input file, copied while it is hashed, so
+//! the lock records the hash of the bytes the stage actually read (an input edited during the run
+//! and restored cannot leave a wrong "fresh"); upstream tables are hashed as they are read; the
+//! lock is written once per batch of finished stages (at most every [`LOCK_WRITE_EVERY`], and
+//! always last), so a run is linear in the number of stages; temporary files left by a killed run
+//! are removed when the next run starts.
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use wecare_stages::{InputFile, StageInput};
 
 use crate::config::{normalize_path, InputRef, Pipeline, StageDecl};
@@ -16,6 +22,9 @@ use crate::lockfile::{Lock, LockEntry, LockedOutput};
 use crate::printer::Printer;
 use crate::status::{self, evaluate, Evaluation};
 use crate::table_io;
+
+/// The lock is rewritten at most this often while stages finish (and always at the end).
+pub const LOCK_WRITE_EVERY: Duration = Duration::from_secs(1);
 
 /// What `wecare run` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -90,6 +99,8 @@ struct Run<'a> {
     forced: BTreeSet<String>,
     dry_run: bool,
     lock: Mutex<Lock>,
+    /// Stage entries recorded in `lock` since it was last written.
+    unwritten: Mutex<usize>,
     outcomes: Mutex<BTreeMap<String, Outcome>>,
     timings: Mutex<BTreeMap<String, Duration>>,
 }
@@ -113,19 +124,28 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
             }
         }
     };
-    let _guard = if opts.dry_run {
+    let guard = if opts.dry_run {
         None
     } else {
-        Some(crate::project_lock::acquire(&pipeline.root, printer)?)
+        match crate::project_lock::acquire(&pipeline.root, printer) {
+            Ok(guard) => Some(guard),
+            Err(err) => {
+                return read_only_fresh(pipeline, &selected, &forced, err, printer, started)
+            }
+        }
     };
+    if guard.is_some() {
+        let removed = remove_leftovers(&pipeline.root);
+        if removed > 0 {
+            printer.line(&format!(
+                "removed {removed} temporary file{} left by an interrupted run",
+                if removed == 1 { "" } else { "s" }
+            ));
+        }
+    }
     let lock = Lock::read(&pipeline.root);
-    for name in &lock.unreadable {
-        let what = if name == "*" {
-            "pipeline.lock cannot be read".to_string()
-        } else {
-            format!("the lock entry of `{name}` cannot be read")
-        };
-        printer.error(&format!("warning: {what}; treating it as never run"));
+    for problem in &lock.unreadable {
+        printer.error(&format!("warning: {problem}"));
     }
     let run = Run {
         pipeline,
@@ -133,37 +153,52 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
         forced,
         dry_run: opts.dry_run,
         lock: Mutex::new(lock),
+        unwritten: Mutex::new(0),
         outcomes: Mutex::new(BTreeMap::new()),
         timings: Mutex::new(BTreeMap::new()),
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
-        .build()
-        .map_err(|e| {
-            Error::usage(
-                format!("cannot start worker threads: {e}"),
-                "try a smaller -j",
-            )
-        })?;
-    let mut remaining: Vec<String> = pipeline
+    let jobs = opts.jobs.unwrap_or_else(default_jobs);
+    let order: Vec<String> = pipeline
         .dag
         .topo_order()
         .into_iter()
         .filter(|s| selected.contains(s))
         .collect();
-    while !remaining.is_empty() {
-        let done: BTreeSet<String> = run.outcomes().keys().cloned().collect();
-        let (ready, rest): (Vec<String>, Vec<String>) = remaining
-            .into_iter()
-            .partition(|s| pipeline.dag.upstream(s).iter().all(|u| done.contains(u)));
-        let results: Vec<(String, Outcome)> = pool.install(|| {
-            ready
-                .par_iter()
-                .map(|s| (s.clone(), run.process(s)))
-                .collect()
-        });
-        run.outcomes().extend(results);
-        remaining = rest;
+    let mut last_write = Instant::now();
+    let mut lock_writes = 0usize;
+    let mut lock_error: Option<String> = None;
+    crate::scheduler::schedule(
+        &order,
+        |s| pipeline.dag.upstream(s),
+        jobs,
+        |s| run.process(s),
+        |s, outcome| {
+            let outcome = outcome.unwrap_or_else(|| {
+                printer.error(&format!(
+                    "error: stage `{s}` failed: internal error (a bug in wecare, please report it)"
+                ));
+                Outcome::Failed
+            });
+            run.outcomes().insert(s.to_string(), outcome);
+            if last_write.elapsed() >= LOCK_WRITE_EVERY {
+                if let Err(e) = run.write_lock() {
+                    lock_error.get_or_insert(e);
+                }
+                lock_writes += 1;
+                last_write = Instant::now();
+            }
+        },
+    );
+    if *run
+        .unwritten
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        > 0
+    {
+        if let Err(e) = run.write_lock() {
+            lock_error.get_or_insert(e);
+        }
+        lock_writes += 1;
     }
     let outcomes = run.outcomes().clone();
     let count = |o: Outcome| outcomes.values().filter(|&&x| x == o).count();
@@ -200,7 +235,15 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
             elapsed,
+            lock_writes,
         );
+    }
+    drop(guard);
+    if let Some(message) = lock_error {
+        return Err(Error::Io {
+            path: crate::lockfile::LOCK_FILE.into(),
+            message: format!("{message}; the stages that ran will run again"),
+        });
     }
     if failed > 0 {
         return Err(Error::StagesFailed { failed });
@@ -240,22 +283,32 @@ impl Run<'_> {
             return Outcome::Skipped;
         }
         let evaluation = {
-            let outcomes = self.outcomes().clone();
-            let lock = self.locked().clone();
-            let upstream = |stage: &str, table: &str| -> Option<String> {
-                match outcomes.get(stage) {
-                    Some(Outcome::Fresh | Outcome::Ran) => lock
-                        .stages
-                        .get(stage)
-                        .and_then(|e| e.outputs.get(table))
-                        .map(|o| o.hash.clone()),
-                    _ => None,
+            // Only what this stage needs: its upstream tables' hashes and its own entry (cloning
+            // the whole lock for every stage would make a run quadratic).
+            let mut known: BTreeMap<(String, String), String> = BTreeMap::new();
+            let own = {
+                let outcomes = self.outcomes();
+                let lock = self.locked();
+                for source in decl.inputs.values() {
+                    if let InputRef::Table { stage, table } = source {
+                        if matches!(outcomes.get(stage), Some(Outcome::Fresh | Outcome::Ran)) {
+                            if let Some(o) =
+                                lock.stages.get(stage).and_then(|e| e.outputs.get(table))
+                            {
+                                known.insert((stage.clone(), table.clone()), o.hash.clone());
+                            }
+                        }
+                    }
                 }
+                lock.stages.get(name).cloned()
+            };
+            let upstream = |stage: &str, table: &str| -> Option<String> {
+                known.get(&(stage.to_string(), table.to_string())).cloned()
             };
             evaluate(
                 self.pipeline,
                 decl,
-                lock.stages.get(name),
+                own.as_ref(),
                 self.forced.contains(name),
                 &upstream,
             )
@@ -344,25 +397,59 @@ impl Run<'_> {
                 .collect(),
             ..StageInput::default()
         };
+        fault_wait("before_read", &decl.name);
+        // The stage reads private snapshots of its input files, copied while hashed: the hash
+        // the lock records is the hash of the bytes the stage read, whatever happens to the
+        // files meanwhile.
+        let snapshot = tempfile::Builder::new()
+            .prefix("wecare-inputs-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a temporary directory for the inputs: {e}"))?;
         for (slot, source) in &decl.inputs {
+            let expected = &inputs[slot].hash;
             match source {
                 InputRef::File(path) => {
+                    let copy = snapshot.path().join(slot).join(
+                        Path::new(path)
+                            .file_name()
+                            .unwrap_or_else(|| std::ffi::OsStr::new("input")),
+                    );
+                    let hash = snapshot_file(&root.join(path), &copy)
+                        .map_err(|e| format!("cannot read `{path}`: {e}"))?;
+                    if &hash != expected {
+                        return Err(format!(
+                            "input `{path}` changed while this run was reading it (hash {} → {}); nothing was recorded\n  hint: run again once the file is saved",
+                            fingerprint::short(expected),
+                            fingerprint::short(&hash)
+                        ));
+                    }
                     input.files.insert(
                         slot.clone(),
                         InputFile {
-                            path: root.join(path),
+                            path: copy,
                             display: path.clone(),
                         },
                     );
                 }
                 InputRef::Table { stage, table } => {
                     let path = status::table_path(stage, table);
-                    let df = table_io::read_parquet(&root.join(&path))
+                    let bytes = read_regular(&root.join(&path))
+                        .map_err(|e| format!("cannot read `{path}`: {e}"))?;
+                    let hash = fingerprint::hash_bytes(&bytes);
+                    if &hash != expected {
+                        return Err(format!(
+                            "upstream table `{path}` changed while this run was reading it (hash {} → {}); nothing was recorded\n  hint: run again; do not edit outputs/ by hand",
+                            fingerprint::short(expected),
+                            fingerprint::short(&hash)
+                        ));
+                    }
+                    let df = table_io::read_parquet_bytes(bytes)
                         .map_err(|e| format!("cannot read `{path}`: {e}"))?;
                     input.tables.insert(slot.clone(), df);
                 }
             }
         }
+        fault_wait("before_stage", &decl.name);
         // A panic in a stage is a bug, not a reason to take the whole run down: the stage fails,
         // its outputs stay as they were, independent stages carry on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -379,6 +466,7 @@ impl Run<'_> {
                 decl.kind.name
             )
         })?;
+        drop(snapshot);
         let output = result.map_err(|e| match e.hint() {
             Some(hint) => format!("{e}\n  hint: {hint}"),
             None => e.to_string(),
@@ -445,6 +533,7 @@ impl Run<'_> {
             fingerprint,
             tool_version: status::TOOL_VERSION.to_string(),
             code: wecare_stages::code_identity(decl.kind.name),
+            engine: fingerprint::ENGINE_CODE.to_string(),
             seed: status::seed_text(seed),
             params: decl.params.clone(),
             inputs,
@@ -453,16 +542,203 @@ impl Run<'_> {
         let mut lock = self.locked();
         if let Some(old) = lock.stages.get(&decl.name) {
             for (name, out) in &old.outputs {
-                if !entry.outputs.contains_key(name) {
+                // Entries were checked when the lock was read; check again before deleting.
+                let own = crate::lockfile::output_path_ok(
+                    &decl.name,
+                    name,
+                    &out.path,
+                    out.rows.is_some(),
+                );
+                if own && !entry.outputs.contains_key(name) {
                     let _ = std::fs::remove_file(root.join(&out.path));
                 }
             }
         }
         lock.stages.insert(decl.name.clone(), entry.clone());
-        lock.write(root)
-            .map_err(|e| format!("cannot write pipeline.lock: {e}"))?;
+        drop(lock);
+        *self
+            .unwritten
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
         Ok((entry, output.summary))
     }
+
+    /// Writes the lock with every entry recorded so far.
+    fn write_lock(&self) -> Result<(), String> {
+        let mut unwritten = self
+            .unwritten
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *unwritten == 0 {
+            return Ok(());
+        }
+        let lock = self.locked();
+        lock.write(&self.pipeline.root)
+            .map_err(|e| format!("cannot write pipeline.lock: {e}"))?;
+        *unwritten = 0;
+        Ok(())
+    }
+}
+
+/// Worker threads: `RAYON_NUM_THREADS` when set, else the number of cores.
+fn default_jobs() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// Reads a regular file (never a device or a FIFO).
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Copies `from` to `to` and returns the blake3 of the bytes copied.
+fn snapshot_file(from: &Path, to: &Path) -> std::io::Result<String> {
+    use std::io::{Read as _, Write as _};
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut src = std::fs::File::open(from)?;
+    if !src.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut dst = std::io::BufWriter::new(std::fs::File::create(to)?);
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = src.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        dst.write_all(&buf[..n])?;
+    }
+    dst.flush()?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// Fault injection for the race tests: with `WECARE_FAULT_WAIT=POINT:STAGE:DIR`, the run creates
+/// `DIR/waiting` at `POINT` of `STAGE` and waits (at most two minutes) until `DIR/go` exists.
+fn fault_wait(point: &str, stage: &str) {
+    let Ok(spec) = std::env::var("WECARE_FAULT_WAIT") else {
+        return;
+    };
+    let mut parts = spec.splitn(3, ':');
+    let (Some(p), Some(s), Some(dir)) = (parts.next(), parts.next(), parts.next()) else {
+        return;
+    };
+    if p != point || s != stage {
+        return;
+    }
+    let dir = PathBuf::from(dir);
+    let _ = std::fs::write(dir.join("waiting"), point);
+    let start = Instant::now();
+    while !dir.join("go").exists() && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether `name` is a temporary file of [`table_io::write_atomic`]: `.NAME.tmp-PID`.
+fn is_leftover(name: &str) -> bool {
+    name.starts_with('.')
+        && name
+            .rsplit_once(".tmp-")
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Removes the temporary files a killed run left under `outputs/` and beside `pipeline.lock`
+/// (the caller holds the project lock, so no other run is writing them). Returns how many.
+pub fn remove_leftovers(root: &Path) -> usize {
+    fn walk(dir: &Path, depth: usize, removed: &mut usize) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if kind.is_dir() && depth < 8 {
+                walk(&entry.path(), depth + 1, removed);
+            } else if kind.is_file()
+                && is_leftover(&name)
+                && std::fs::remove_file(entry.path()).is_ok()
+            {
+                *removed += 1;
+            }
+        }
+    }
+    let mut removed = 0;
+    walk(&root.join("outputs"), 0, &mut removed);
+    if let Ok(entries) = std::fs::read_dir(root) {
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".pipeline.lock.tmp-")
+                && is_leftover(&name)
+                && entry.file_type().is_ok_and(|t| t.is_file())
+                && std::fs::remove_file(entry.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// The project lock could not be taken (a read-only checkout, say): fine when there is nothing
+/// to write because every selected stage is fresh; otherwise the original error.
+fn read_only_fresh(
+    pipeline: &Pipeline,
+    selected: &BTreeSet<String>,
+    forced: &BTreeSet<String>,
+    err: Error,
+    printer: &Printer,
+    started: Instant,
+) -> Result<(), Error> {
+    if !forced.is_empty() {
+        return Err(err);
+    }
+    let Ok(all) = crate::commands::statuses(pipeline) else {
+        return Err(err);
+    };
+    let stale: Vec<&str> = all
+        .iter()
+        .filter(|s| selected.contains(&s.name) && s.state != "fresh")
+        .map(|s| s.name.as_str())
+        .collect();
+    if stale.is_empty() {
+        printer.line(&format!(
+            "nothing to do: all {} stages fresh ({:.2}s)",
+            selected.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        return Ok(());
+    }
+    Err(match err {
+        Error::Io { path, message } => Error::Io {
+            path,
+            message: format!(
+                "{message}; stale stages need a writable project: {}",
+                stale.join(", ")
+            ),
+        },
+        other => other,
+    })
 }
 
 fn write_run_log(
@@ -470,6 +746,7 @@ fn write_run_log(
     outcomes: &BTreeMap<String, Outcome>,
     timings: &BTreeMap<String, Duration>,
     elapsed: Duration,
+    lock_writes: usize,
 ) {
     use std::io::Write as _;
     let stages: Vec<serde_json::Value> = outcomes
@@ -485,7 +762,7 @@ fn write_run_log(
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let record = serde_json::json!({ "unix_time": since_epoch, "wall_seconds": elapsed.as_secs_f64(), "stages": stages });
+    let record = serde_json::json!({ "unix_time": since_epoch, "wall_seconds": elapsed.as_secs_f64(), "lock_writes": lock_writes, "stages": stages });
     let dir = root.join(".wecare");
     if std::fs::create_dir_all(&dir).is_ok() {
         if let Ok(mut file) = std::fs::OpenOptions::new()

@@ -47,6 +47,7 @@ pub fn show(
             message: format!("not built yet; run `wecare run {stage}` first"),
         });
     }
+    warn_if_not_current(pipeline, stage, table, &rel, printer);
     let df = table_io::read_parquet(&path).map_err(|e| Error::Table {
         path: rel.clone(),
         message: e.to_string(),
@@ -88,6 +89,48 @@ pub fn show(
         df.width()
     ));
     Ok(())
+}
+
+/// Says on stderr when the table printed is not what the lock recorded, or its stage is stale.
+fn warn_if_not_current(
+    pipeline: &Pipeline,
+    stage: &str,
+    table: &str,
+    rel: &str,
+    printer: &Printer,
+) {
+    let lock = crate::lockfile::Lock::read(&pipeline.root);
+    let recorded = lock
+        .stages
+        .get(stage)
+        .and_then(|e| e.outputs.get(table))
+        .map(|o| o.hash.clone());
+    let Some(recorded) = recorded else {
+        printer.error(&format!(
+            "warning: `{rel}` is not recorded in pipeline.lock; it may not come from this pipeline (run `wecare run {stage}`)"
+        ));
+        return;
+    };
+    match crate::fingerprint::hash_file(&pipeline.root.join(rel)) {
+        Ok((hash, _)) if hash != recorded => {
+            printer.error(&format!(
+                "warning: `{rel}` was modified after `wecare run` wrote it (hash {} → {}); run `wecare run {stage}` to rebuild it",
+                crate::fingerprint::short(&recorded),
+                crate::fingerprint::short(&hash)
+            ));
+            return;
+        }
+        _ => {}
+    }
+    if let Ok(all) = crate::commands::statuses(pipeline) {
+        if let Some(s) = all.iter().find(|s| s.name == stage && s.state != "fresh") {
+            let why: Vec<String> = s.reasons.iter().map(ToString::to_string).collect();
+            printer.error(&format!(
+                "warning: `{stage}` is stale ({}); this table may be out of date (run `wecare run {stage}`)",
+                why.join("; ")
+            ));
+        }
+    }
 }
 
 /// A cell as JSON.

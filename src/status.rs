@@ -96,6 +96,7 @@ pub fn evaluate(
             .collect();
         fingerprint::fingerprint(&FingerprintParts {
             tool_version: TOOL_VERSION,
+            engine: fingerprint::ENGINE_CODE,
             code: &code,
             kind: decl.kind.name,
             seed,
@@ -120,6 +121,12 @@ pub fn evaluate(
             new: TOOL_VERSION.into(),
         });
     }
+    if entry.engine != fingerprint::ENGINE_CODE {
+        reasons.push(DirtyReason::EngineCodeChanged {
+            old: entry.engine.clone(),
+            new: fingerprint::ENGINE_CODE.into(),
+        });
+    }
     if entry.kind != decl.kind.name {
         reasons.push(DirtyReason::KindChanged {
             old: entry.kind.clone(),
@@ -141,6 +148,13 @@ pub fn evaluate(
     for (slot, input) in &decl.inputs {
         let recorded = entry.inputs.get(slot);
         if let Some((_, stage)) = unknown_upstream.iter().find(|(s, _)| s == slot) {
+            // One line per stale upstream stage, however many of its tables this stage reads.
+            let listed = reasons.iter().any(|r| {
+                matches!(r, DirtyReason::UpstreamChanged { stage: s, new: None, .. } if s == stage)
+            });
+            if listed {
+                continue;
+            }
             reasons.push(DirtyReason::UpstreamChanged {
                 stage: stage.clone(),
                 slot: slot.clone(),
@@ -220,7 +234,14 @@ fn output_changes(
             continue;
         };
         match fingerprint::hash_file(&pipeline.root.join(&path)) {
-            Err(_) => reasons.push(DirtyReason::OutputMissing { output: name, path }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                reasons.push(DirtyReason::OutputMissing { output: name, path });
+            }
+            Err(e) => reasons.push(DirtyReason::OutputUnreadable {
+                output: name,
+                path,
+                error: e.to_string(),
+            }),
             Ok((hash, _)) if hash != recorded.hash => reasons.push(DirtyReason::OutputModified {
                 output: name,
                 path,

@@ -34,6 +34,14 @@ pub fn read_parquet(path: &Path) -> PolarsResult<DataFrame> {
     ParquetReader::new(file).finish()
 }
 
+/// Decodes Parquet bytes already read (and hashed) into a table.
+///
+/// # Errors
+/// When the bytes are not a Parquet file polars can decode.
+pub fn read_parquet_bytes(bytes: Vec<u8>) -> PolarsResult<DataFrame> {
+    ParquetReader::new(std::io::Cursor::new(bytes)).finish()
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
 /// reader (or a crash) never sees a half-written file.
 ///

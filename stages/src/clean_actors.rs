@@ -31,7 +31,7 @@ pub static SPEC: KindSpec = KindSpec {
         Slot { name: "enti_gestori", numbered: false, required: false, table: false, doc: "enti_gestori.csv: name, acronym, type_code[, territory]" },
     ],
     outputs: &["actor_matches", "actors", "review", "ties"],
-    normalize: crate::params::normalize::<Params>,
+    normalize: |t| crate::params::normalize_checked::<Params>(t, check_params),
     run,
 };
 
@@ -69,6 +69,13 @@ pub struct Params {
     /// Joins scored below this go to the `review` table.
     #[serde(default = "default_review_merges_below")]
     pub review_merges_below: f64,
+}
+
+/// Similarity thresholds are Jaro–Winkler scores; below 0.5 everything would merge.
+fn check_params(p: &Params) -> Result<(), crate::ParamError> {
+    crate::params::in_range("fuzzy_threshold", p.fuzzy_threshold, 0.5, 1.0)?;
+    crate::params::in_range("review_from", p.review_from, 0.5, 1.0)?;
+    crate::params::in_range("review_merges_below", p.review_merges_below, 0.5, 1.0)
 }
 
 fn default_review_from() -> f64 {
@@ -191,6 +198,27 @@ fn read_list(
                 &format!("every row needs: {}", required.join(", ")),
             ));
         }
+        // A short row: a required column past its last field is missing, not empty.
+        if let Some(r) = required.iter().find(|r| {
+            headers
+                .iter()
+                .position(|h| h == *r)
+                .is_some_and(|i| i >= record.len())
+        }) {
+            return Err(bad(
+                Some(line),
+                Some(r),
+                format!(
+                    "the row has {} field(s); the header names {}, so `{r}` is missing",
+                    record.len(),
+                    headers.len()
+                ),
+                &format!(
+                    "every row needs: {} (add the missing fields, or quote a value that contains a comma)",
+                    required.join(", ")
+                ),
+            ));
+        }
         let mut row: BTreeMap<String, String> = headers
             .iter()
             .cloned()
@@ -293,6 +321,18 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let mut apart_rows: Vec<(String, String)> = Vec::new();
     if let Some(file) = input.files.get("aliases") {
         for row in read_list(file, &["alias", "canonical_name"])? {
+            if let Some(empty) = ["alias", "canonical_name"]
+                .into_iter()
+                .find(|c| row[*c].is_empty())
+            {
+                return Err(StageError::Input {
+                    file: file.display.clone(),
+                    line: row["__line"].parse().ok(),
+                    column: Some(empty.into()),
+                    message: format!("empty `{empty}`"),
+                    hint: Some("each row maps one spelling (`alias`) to one organisation (`canonical_name`); fill both or delete the row".into()),
+                });
+            }
             let decision = row.get("decision").map_or("", String::as_str);
             match vocab::fold_label(decision).as_str() {
                 "" | "same" | "yes" | "si" => {

@@ -56,7 +56,7 @@ pub static SPEC: KindSpec = KindSpec {
         Slot { name: "projects", numbered: false, required: false, table: false, doc: "projects.csv (lead ente gestore, column `lead_column`)" },
     ],
     outputs: &["network_metrics", "network_types", "node_metrics"],
-    normalize: crate::params::normalize::<Params>,
+    normalize: |t| crate::params::normalize_checked::<Params>(t, check_params),
     run,
 };
 
@@ -212,6 +212,24 @@ fn type_label(call: &graph::TypeCall, centre: Option<&ActorInfo>) -> String {
         NetClass::GreyPolycentric => "polycentric_weak".to_string(),
         NetClass::Empty => "empty".to_string(),
     }
+}
+
+/// Shares and centralisations are in 0..1; dominance is a ratio of degrees, at least 1.
+fn check_params(p: &Params) -> Result<(), crate::ParamError> {
+    for (name, v) in [
+        ("centred_cd", p.centred_cd),
+        ("centred_betweenness_share", p.centred_betweenness_share),
+        ("hub_ratio", p.hub_ratio),
+        ("polycentric_cd", p.polycentric_cd),
+        (
+            "polycentric_betweenness_share",
+            p.polycentric_betweenness_share,
+        ),
+        ("grey_partner_ratio", p.grey_partner_ratio),
+    ] {
+        crate::params::in_range(name, v, 0.0, 1.0)?;
+    }
+    crate::params::in_range("dominance", p.dominance, 1.0, f64::MAX)
 }
 
 /// Runs the stage.

@@ -63,7 +63,7 @@ pub static SPEC: KindSpec = KindSpec {
         },
     ],
     outputs: &["rejects", "roster", "ties_raw"],
-    normalize: crate::params::normalize::<Params>,
+    normalize: |t| crate::params::normalize_checked::<Params>(t, check_params),
     run,
 };
 
@@ -89,6 +89,17 @@ struct Context<'a> {
 ///
 /// # Errors
 /// A [`StageError::Input`] naming the file, line and column when a file cannot be used.
+fn check_params(p: &Params) -> Result<(), crate::ParamError> {
+    match p.missing_intensity {
+        Some(v) if !(1..=3).contains(&v) => Err(crate::ParamError::out_of_range(
+            "missing_intensity",
+            v,
+            "it must be 1, 2 or 3 (or be left out: missing intensities stay null)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let params: Params = input.params()?;
     if let Some(v) = params.missing_intensity {

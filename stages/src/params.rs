@@ -56,6 +56,49 @@ pub(crate) fn normalize<P: DeserializeOwned + Serialize>(
     })
 }
 
+/// [`normalize`], then `check` on the parsed params: values of the right type but out of range
+/// (`fuzzy_threshold = 1.5`, `nan`, `inf`) are configuration errors too, found before any stage runs.
+pub(crate) fn normalize_checked<P: DeserializeOwned + Serialize>(
+    params: &toml::Table,
+    check: fn(&P) -> Result<(), ParamError>,
+) -> Result<toml::Table, ParamError> {
+    let table = normalize::<P>(params)?;
+    let parsed: P =
+        toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| ParamError {
+                path: Vec::new(),
+                message: e.to_string(),
+                expected: Vec::new(),
+            })?;
+    check(&parsed)?;
+    Ok(table)
+}
+
+impl ParamError {
+    /// `name` has a value outside what the kind accepts; `rule` says what is accepted.
+    pub(crate) fn out_of_range(name: &str, value: impl std::fmt::Display, rule: &str) -> Self {
+        Self {
+            path: vec![name.to_string()],
+            message: format!("{value} is out of range: {rule}"),
+            expected: Vec::new(),
+        }
+    }
+}
+
+/// Checks that `value` is a finite number in `lo..=hi`.
+pub(crate) fn in_range(name: &str, value: f64, lo: f64, hi: f64) -> Result<(), ParamError> {
+    if value.is_finite() && (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(ParamError::out_of_range(
+            name,
+            value,
+            &format!("it must be a number between {lo} and {hi}"),
+        ))
+    }
+}
+
 /// serde's unknown-field message ends in "expected one of `a`, `b`"; keep the list apart.
 fn split_expected(message: &str) -> (String, Vec<String>) {
     let Some(idx) = message.find(", expected") else {

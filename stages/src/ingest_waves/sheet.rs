@@ -118,12 +118,32 @@ pub fn short(text: &str) -> String {
     }
 }
 
+/// The largest input file read: real survey exports are kilobytes to megabytes, and a file is
+/// held in memory while it is parsed.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+
 /// Reads `file`: an .xlsx workbook by its extension, CSV text otherwise.
 ///
 /// # Errors
 /// When the file cannot be opened, is not a readable CSV or workbook, is empty, has only a
 /// header, or holds a cell longer than `max_cell_chars`.
 pub fn load(file: &InputFile, role: FileRole, opts: &ReadOptions<'_>) -> Result<Sheet, StageError> {
+    // Refuse a file far larger than any survey export before reading it: memory stays bounded.
+    if let Ok(meta) = std::fs::metadata(&file.path) {
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(input_error(
+                file,
+                None,
+                None,
+                format!(
+                    "the file is {} MiB, more than the {} MiB a survey file may be",
+                    meta.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+                "split it (one file per wave, or per group of projects) and list the parts as wave inputs; check that it is the right file",
+            ));
+        }
+    }
     let bytes = std::fs::read(&file.path).map_err(|e| {
         input_error(
             file,

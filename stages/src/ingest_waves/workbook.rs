@@ -11,6 +11,10 @@ use super::delimited::{OLE_MAGIC, ZIP_MAGIC};
 use super::params::TextEncoding;
 use super::sheet::{input_error, short, ReadOptions, Row, Sheet};
 
+/// The most cells (rows × columns of the used area) a worksheet may span. A stray cell far away
+/// (`XFD1048576`) would otherwise make the reader allocate the whole rectangle: 17 billion cells.
+pub const MAX_CELLS: u64 = 10_000_000;
+
 const REPAIR_HINT: &str = "the file may be truncated or damaged: open it in a spreadsheet program and save it again as .xlsx, or export the sheet as CSV";
 
 /// Reads one worksheet of an .xlsx workbook.
@@ -89,6 +93,7 @@ pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sh
                 )
             })?,
     };
+    check_extent(file, &mut workbook, &name)?;
     let range = workbook
         .worksheet_range(&name)
         .map_err(|e| workbook_error(file, &e))?;
@@ -129,6 +134,71 @@ pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sh
         delimiter: None,
         worksheet: Some(name),
     })
+}
+
+/// Streams the worksheet's cells once (bounded memory) and refuses a used area larger than
+/// [`MAX_CELLS`] before anything allocates it.
+fn check_extent(
+    file: &InputFile,
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<(), StageError> {
+    let mut reader = workbook
+        .worksheet_cells_reader(name)
+        .map_err(|e| workbook_error(file, &e))?;
+    let mut extent: Option<(u32, u32, u32, u32)> = None;
+    let mut far = (0u32, 0u32);
+    while let Some(cell) = reader.next_cell().map_err(|e| workbook_error(file, &e))? {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let e = extent.get_or_insert((r, r, c, c));
+        *e = (e.0.min(r), e.1.max(r), e.2.min(c), e.3.max(c));
+        if (u64::from(r) + 1) * (u64::from(c) + 1) > (u64::from(far.0) + 1) * (u64::from(far.1) + 1)
+        {
+            far = (r, c);
+        }
+    }
+    let Some((r0, r1, c0, c1)) = extent else {
+        return Ok(());
+    };
+    let cells = (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1);
+    if cells > MAX_CELLS {
+        return Err(input_error(
+            file,
+            Some(u64::from(far.0) + 1),
+            Some(&column_name(far.1)),
+            format!(
+                "worksheet `{}` spans {}{}:{}{} ({cells} cells), more than the {MAX_CELLS} accepted",
+                short(name),
+                column_name(c0),
+                r0 + 1,
+                column_name(c1),
+                r1 + 1
+            ),
+            format!(
+                "delete the stray cell at {}{} (and anything far from the data), or export the sheet as CSV",
+                column_name(far.1),
+                far.0 + 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Excel's column letters: 0 → A, 25 → Z, 26 → AA.
+fn column_name(mut c: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + u8::try_from(c % 26).unwrap_or(0));
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A cell as text: numbers as Excel shows them without a format (2, 2.5), booleans as

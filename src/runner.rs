@@ -258,6 +258,7 @@ impl Run<'_> {
                 lock.stages.get(name),
                 self.forced.contains(name),
                 &upstream,
+                &lock.stages,
             )
         };
         let evaluation = match evaluation {
@@ -342,6 +343,7 @@ impl Run<'_> {
                 .iter()
                 .map(|(slot, locked)| (slot.clone(), locked.hash.clone()))
                 .collect(),
+            provenance: evaluation.provenance.clone(),
             ..StageInput::default()
         };
         for (slot, source) in &decl.inputs {
@@ -391,6 +393,14 @@ impl Run<'_> {
                 ));
             }
         }
+        for file in wecare_stages::file_outputs(decl.kind.name) {
+            if !file.contains('*') && !output.files.contains_key(*file) {
+                return Err(format!(
+                    "internal: kind `{}` did not produce its file `{file}`",
+                    decl.kind.name
+                ));
+            }
+        }
         // Encode everything first: a stage whose outputs cannot be encoded writes nothing.
         let mut files: Vec<(String, String, Vec<u8>, Option<u64>)> = Vec::new();
         for (table, df) in output.tables {
@@ -413,6 +423,12 @@ impl Run<'_> {
         for (name, bytes) in output.files {
             let rel = normalize_path(&name)
                 .map_err(|why| format!("internal: output file `{name}` {why}"))?;
+            if !wecare_stages::is_declared_file(decl.kind.name, &rel) {
+                return Err(format!(
+                    "internal: kind `{}` produced undeclared file `{name}`",
+                    decl.kind.name
+                ));
+            }
             files.push((
                 name.clone(),
                 format!("outputs/{}/{rel}", decl.name),

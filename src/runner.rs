@@ -293,14 +293,15 @@ impl Run<'_> {
             .insert(name.to_string(), took);
         match result {
             Ok((entry, summary)) => {
-                let tables: Vec<String> = entry
+                let mut tables: Vec<String> = entry
                     .outputs
                     .iter()
-                    .map(|(k, o)| {
-                        o.rows
-                            .map_or_else(|| k.clone(), |r| format!("{k} {r} rows"))
-                    })
+                    .filter_map(|(k, o)| o.rows.map(|r| format!("{k} {r} rows")))
                     .collect();
+                let files = entry.outputs.values().filter(|o| o.rows.is_none()).count();
+                if files > 0 {
+                    tables.push(format!("{files} file{}", if files == 1 { "" } else { "s" }));
+                }
                 self.printer.line(&format!(
                     "done   {name} ({:.2}s): {}",
                     took.as_secs_f64(),

@@ -16,6 +16,7 @@ pub mod ingest_waves;
 pub mod networks;
 mod params;
 pub mod provenance;
+pub mod render_report;
 pub mod resample;
 pub mod scaffold;
 mod stage;
@@ -56,6 +57,7 @@ pub const KINDS: &[&KindSpec] = &[
     &describe_waves::SPEC,
     &findings::SPEC,
     &ingest_waves::SPEC,
+    &render_report::SPEC,
 ];
 
 /// The spec of a kind, if it exists.
@@ -75,10 +77,10 @@ pub fn file_outputs(kind: &str) -> &'static [&'static str] {
 }
 
 /// Kind → its file outputs (see [`file_outputs`]).
-const FILE_OUTPUTS: &[(&str, &[&str])] = &[];
+const FILE_OUTPUTS: &[(&str, &[&str])] = &[("render_report", render_report::FILES)];
 
 /// The kinds that receive the provenance record.
-const PROVENANCE_KINDS: &[&str] = &[];
+const PROVENANCE_KINDS: &[&str] = &["render_report"];
 
 /// Whether `name` (relative to `outputs/<stage>/`) is a file output `kind` declares.
 #[must_use]

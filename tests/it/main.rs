@@ -8,6 +8,7 @@ mod default_project;
 mod engine;
 mod ingest;
 mod metrics;
+mod report;
 mod resolution;
 mod robustness;
 mod synth;

@@ -565,7 +565,13 @@ fn slot_blocks(lang: Lang, data: &Data<'_>, slot: &str) -> Result<Vec<Block>, St
             let mut rows: Vec<_> = agg.into_iter().collect();
             rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
             for ((r, c), (n, ex)) in rows {
-                t.row(vec![format!("`{r}`"), format!("`{c}`"), n.to_string(), ex]);
+                let label = lang.t_owned(&r);
+                let reason = if label == r {
+                    format!("`{r}`")
+                } else {
+                    format!("{label} (`{r}`)")
+                };
+                t.row(vec![reason, format!("`{c}`"), n.to_string(), ex]);
             }
             out.push(Block::Table(t));
         }
@@ -1441,22 +1447,58 @@ fn question_cells(lang: Lang, data: &Data<'_>) -> Result<Vec<Cell>, StageError> 
         });
     }
     let strength_line = |claim: &str| -> Option<String> {
-        by_claim
-            .get(claim)
-            .map(|(_, ans, est, lo, hi, strength)| match lang {
-                Lang::En => format!(
-                    "{ans}\n\nEstimate {} {}; strength of the evidence: **{}**.",
-                    lang.num(*est, 2),
-                    lang.interval(*lo, *hi, 2),
-                    strength
-                ),
+        let primary = rows.iter().find(|r| r.question == claim && r.primary);
+        by_claim.get(claim).map(|(_, ans, est, lo, hi, strength)| {
+            let numbers = if claim == "Q3" {
+                match lang {
+                    Lang::En => format!(
+                        "Share of claims resting on moderate or strong evidence: {}",
+                        lang.pct(*est)
+                    ),
+                    Lang::It => format!(
+                        "Quota di affermazioni con evidenza moderata o forte: {}",
+                        lang.pct(*est)
+                    ),
+                }
+            } else {
+                let what = primary.map(|r| {
+                    format!(
+                        "{} → {}",
+                        lang.t_owned(&r.exposure),
+                        lang.t_owned(&r.outcome)
+                    )
+                });
+                match (lang, what) {
+                    (Lang::En, Some(w)) => format!(
+                        "Primary test ({w}): estimate {} {}",
+                        lang.num(*est, 2),
+                        lang.interval(*lo, *hi, 2)
+                    ),
+                    (Lang::It, Some(w)) => format!(
+                        "Test primario ({w}): stima {} {}",
+                        lang.num(*est, 2),
+                        lang.interval(*lo, *hi, 2)
+                    ),
+                    (Lang::En, None) => format!(
+                        "Estimate {} {}",
+                        lang.num(*est, 2),
+                        lang.interval(*lo, *hi, 2)
+                    ),
+                    (Lang::It, None) => {
+                        format!("Stima {} {}", lang.num(*est, 2), lang.interval(*lo, *hi, 2))
+                    }
+                }
+            };
+            match lang {
+                Lang::En => {
+                    format!("{ans}\n\n{numbers}; strength of the evidence: **{strength}**.")
+                }
                 Lang::It => format!(
-                    "Stima {} {}; forza dell'evidenza: **{}**.",
-                    lang.num(*est, 2),
-                    lang.interval(*lo, *hi, 2),
+                    "{numbers}; forza dell'evidenza: **{}**.",
                     lang.t_owned(strength)
                 ),
-            })
+            }
+        })
     };
     // Q1.
     let mut q1 = Cell::new(
@@ -1738,19 +1780,24 @@ fn limits_cell(lang: Lang, data: &Data<'_>) -> Result<Cell, StageError> {
     Ok(cell)
 }
 
-fn param_of(prov: &Provenance, kind: &str, key: &str) -> String {
-    prov.stages
+fn param_of(lang: Lang, prov: &Provenance, kind: &str, key: &str) -> String {
+    match prov
+        .stages
         .iter()
         .find(|s| s.kind == kind)
         .and_then(|s| s.params.get(key))
-        .map_or_else(|| "–".to_string(), ToString::to_string)
+    {
+        Some(toml::Value::Float(f)) => lang.num(Some(*f), 2),
+        Some(v) => v.to_string(),
+        None => "–".to_string(),
+    }
 }
 
 fn methods_cell(lang: Lang, prov: &Provenance) -> Cell {
     let mut cell = Cell::new("methods", tr(lang, "Method notes", "Note di metodo"));
-    let b = param_of(prov, "findings", "bootstrap");
-    let draws = param_of(prov, "answer_questions", "draws");
-    let fuzzy = param_of(prov, "clean_actors", "fuzzy_threshold");
+    let b = param_of(lang, prov, "findings", "bootstrap");
+    let draws = param_of(lang, prov, "answer_questions", "draws");
+    let fuzzy = param_of(lang, prov, "clean_actors", "fuzzy_threshold");
     cell.md(match lang {
         Lang::En => format!("- **Entity resolution**: aliases and the list of enti gestori first, then exact and normalised names, then fuzzy matches above {fuzzy}; doubtful pairs go to `review`.\n- **Metrics** follow NetworkX's definitions (betweenness, closeness with Wasserman–Faust scaling, eigenvector, clustering, Burt's constraint); centralization is Freeman's.\n- **Network type** (F2): the top actor by degree, degree centralization, its betweenness share, dominance over the second and the hub count decide centred, polycentric or a grey zone; the label's stability is checked by edge jackknife.\n- **Waves**: tie Jaccard, persistence and formation on the actors present in both waves (RSiena's convention); QAP correlation with permutation p.\n- **Findings**: percentile bootstrap over projects with B = {b}; a verdict is `inconclusive` when the interval straddles the threshold.\n- **Questions**: Spearman and Kendall rank tests with Monte Carlo permutation p = (1 + #≥)/(1 + B) and bootstrap intervals (B = {draws}); Holm across the pre-registered primary family, Benjamini–Hochberg elsewhere; tie-level logistic models with project-cluster bootstrap intervals and permutations within projects.\n- **Figures**: Okabe–Ito colours; layouts seeded from the pipeline seed; the report is byte-identical on every run."),
         Lang::It => format!("- **Riconoscimento delle organizzazioni**: prima gli alias e l'elenco degli enti gestori, poi i nomi esatti e normalizzati, poi le corrispondenze approssimate sopra {fuzzy}; le coppie dubbie vanno in `review`.\n- **Misure** secondo le definizioni di NetworkX (intermediazione, vicinanza con la correzione di Wasserman–Faust, autovettore, clustering, vincolo di Burt); la centralizzazione è quella di Freeman.\n- **Tipo di rete** (F2): l'attore con più legami, la centralizzazione di grado, la sua quota di intermediazione, la dominanza sul secondo e il numero di hub decidono tra centrata, policentrica o zona grigia; la stabilità dell'etichetta è verificata togliendo un legame alla volta.\n- **Ondate**: Jaccard, persistenza e formazione dei legami sugli attori presenti in entrambe le ondate (convenzione di RSiena); correlazione QAP con p per permutazione.\n- **Risultati**: bootstrap percentile sui progetti con B = {b}; il verdetto è `non conclusivo` quando l'intervallo attraversa la soglia.\n- **Domande**: test di rango di Spearman e Kendall con p Monte Carlo per permutazione = (1 + #≥)/(1 + B) e intervalli bootstrap (B = {draws}); Holm sulla famiglia primaria dichiarata in anticipo, Benjamini–Hochberg altrove; modelli logistici a livello di legame con bootstrap per cluster di progetto e permutazioni entro i progetti.\n- **Figure**: colori Okabe–Ito; disposizioni con seme derivato da quello della pipeline; il rapporto è identico byte per byte a ogni esecuzione."),

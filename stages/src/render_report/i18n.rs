@@ -135,6 +135,9 @@ fn english(key: &str) -> Option<&'static str> {
         "protocol" => "protocol signed",
         "prior_tie" => "prior tie",
         "ente_gestore_tie" => "tie with the ente gestore",
+        "never" => "never (not a tie)",
+        "unknown_project" => "unknown project",
+        "self_citation" => "self-citation",
         "ente_gestore_two_path" => "two-path via the ente gestore",
         _ => return None,
     })
@@ -273,6 +276,7 @@ fn italian(key: &str) -> Option<&'static str> {
         "kept_in_wave_3" => "mantenuto nell'ondata 3",
         "after_tie" => "iniziative comuni dopo la fine",
         "empty" => "vuota",
+        "project_change" => "cambiamento del capitale sociale nei progetti (ondata 1 → 3)",
         "never" => "mai",
         "unknown_project" => "progetto sconosciuto",
         "self_citation" => "autocitazione",

@@ -260,3 +260,19 @@ fn short(s: &str, n: usize) -> String {
 fn empty_provenance() -> Provenance {
     Provenance::default()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{is_declared_file, reads_provenance};
+
+    #[test]
+    fn declared_file_outputs_match_names_and_one_level_patterns() {
+        assert!(is_declared_file("render_report", "index.html"));
+        assert!(is_declared_file("render_report", "figures/pipeline.it.svg"));
+        assert!(!is_declared_file("render_report", "figures/sub/x.svg"));
+        assert!(!is_declared_file("render_report", "figures/.svg"));
+        assert!(!is_declared_file("render_report", "index.htm"));
+        assert!(!is_declared_file("findings", "index.html"));
+        assert!(reads_provenance("render_report") && !reads_provenance("findings"));
+    }
+}

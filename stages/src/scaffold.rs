@@ -91,7 +91,7 @@ pub fn create(dir: &Path) -> Result<Vec<&'static str>, ScaffoldError> {
 #[must_use]
 pub fn next_steps(dir: &str) -> Vec<String> {
     vec![
-        format!("1. replace the example rows: put your survey exports in {dir}/data/raw/ (CSV or .xlsx, one file per wave) and list them under `inputs` in {dir}/pipeline.toml"),
+        format!("1. replace the example rows: put your survey exports in {dir}/data/raw/ (CSV or .xlsx, one file per wave) and list them under `inputs` in {dir}/pipeline.toml; set `synthetic = false` in {dir}/data/dataset.toml"),
         format!("2. map their column names, relation labels and intensity words in {dir}/pipeline.toml (commented examples inside; {dir}/README.md explains the format)"),
         format!("3. run `wecare -C {dir} run`, then `wecare -C {dir} show ingest_waves.rejects` to see every row that was not used and why"),
     ]

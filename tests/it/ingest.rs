@@ -551,8 +551,8 @@ fn wecare_new_scaffolds_a_project_that_runs_as_it_is() {
     let run = new("valutazione");
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout, @r"
-    created valutazione/: pipeline.toml, README.md, data/raw/wave1.csv, data/raw/roster1.csv, data/projects.csv, data/aliases.csv, data/enti_gestori.csv, .gitignore
-    1. replace the example rows: put your survey exports in valutazione/data/raw/ (CSV or .xlsx, one file per wave) and list them under `inputs` in valutazione/pipeline.toml
+    created valutazione/: pipeline.toml, README.md, data/raw/wave1.csv, data/raw/roster1.csv, data/projects.csv, data/dataset.toml, data/aliases.csv, data/enti_gestori.csv, .gitignore
+    1. replace the example rows: put your survey exports in valutazione/data/raw/ (CSV or .xlsx, one file per wave) and list them under `inputs` in valutazione/pipeline.toml; set `synthetic = false` in valutazione/data/dataset.toml
     2. map their column names, relation labels and intensity words in valutazione/pipeline.toml (commented examples inside; valutazione/README.md explains the format)
     3. run `wecare -C valutazione run`, then `wecare -C valutazione show ingest_waves.rejects` to see every row that was not used and why
     ");

@@ -453,3 +453,55 @@ figure { margin: .5rem 0 1rem; max-width: 100%; }
 figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { font-size: .85rem; color: var(--muted); max-width: 48rem; }
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Document {
+        let mut cell = Cell::new("a", "A <title>");
+        cell.md("Text with `code` and **bold** & <tags>.\n\n- one\n- two `x`\n\n### Sub");
+        let mut t = Table::new("cap", &["k", "n"], &[false, true]);
+        t.row(vec!["`a|b`".into(), "1,5".into()]);
+        cell.table(t);
+        cell.figure(Figure {
+            file: "figures/f.svg".into(),
+            caption: "fig \"q\"".into(),
+            svg: "<svg width=\"10\" height=\"10\"></svg>".into(),
+        });
+        Document {
+            lang: Lang::It,
+            title: "T".into(),
+            cells: vec![cell],
+        }
+    }
+
+    #[test]
+    fn markdown_subset_becomes_escaped_html() {
+        let html = sample().html();
+        assert!(html.contains("<html lang=\"it\">"));
+        assert!(html.contains(
+            "<p>Text with <code>code</code> and <strong>bold</strong> &amp; &lt;tags&gt;.</p>"
+        ));
+        assert!(html.contains("<li>one</li>\n<li>two <code>x</code></li>"));
+        assert!(html.contains("<h3>Sub</h3>"));
+        assert!(html.contains("<h2>A &lt;title&gt;</h2>"));
+        assert!(html.contains("<td class=\"num\">1,5</td>"));
+        assert!(html.contains("<svg role=\"img\" aria-label=\"fig &quot;q&quot;\" width=\"10\""));
+    }
+
+    #[test]
+    fn notebook_cells_have_fixed_sequential_ids_and_typed_outputs() {
+        let nb: Value = serde_json::from_str(&sample().notebook()).unwrap();
+        assert_eq!(nb["nbformat"], 4);
+        assert_eq!(nb["nbformat_minor"], 5);
+        let cells = nb["cells"].as_array().unwrap();
+        let ids: Vec<&str> = cells.iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["cell-001", "cell-002", "cell-003", "cell-004"]);
+        assert_eq!(cells[1]["cell_type"], "markdown");
+        assert!(cells[2]["outputs"][0]["data"]["text/html"].is_array());
+        assert!(cells[3]["outputs"][0]["data"]["image/svg+xml"].is_array());
+        assert_eq!(sample().notebook(), sample().notebook());
+        assert!(sample().narrative().contains("| `a\\|b` | 1,5 |"));
+    }
+}

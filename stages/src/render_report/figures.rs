@@ -76,6 +76,17 @@ fn text(area: &Area<'_>, s: &str, at: (i32, i32), size: u32, h: HPos) -> Res {
     .map_err(err)
 }
 
+/// A row of colour keys with their names, `step` pixels apart from `x0`.
+fn legend(area: &Area<'_>, items: &[(String, RGBColor)], x0: i32, step: i32) -> Res {
+    for (i, (name, colour)) in items.iter().enumerate() {
+        let x = x0 + i32::try_from(i).unwrap_or(0) * step;
+        area.draw(&Rectangle::new([(x, 6), (x + 11, 17)], colour.filled()))
+            .map_err(err)?;
+        text(area, name, (x + 17, 12), 11, HPos::Left)?;
+    }
+    Ok(())
+}
+
 /// A pixel position of the root converted to `area`'s own coordinates.
 fn local(area: &Area<'_>, (x, y): (i32, i32)) -> (i32, i32) {
     let (bx, by) = area.get_base_pixel();
@@ -195,10 +206,10 @@ pub fn small_multiples(
         .div_ceil(cols)
         .max(1);
     let head = 26u32;
-    let legend = 24u32;
+    let legend_h = 24u32;
     svg(
         cols * cell + 4,
-        head + rows * (cell + 14) + legend,
+        head + rows * (cell + 14) + legend_h,
         |root| {
             text(root, title, (6, 13), 14, HPos::Left)?;
             for (k, (label, placed)) in panels.iter().enumerate() {
@@ -474,13 +485,7 @@ pub fn bars(lang: Lang, spec: &Bars<'_>) -> Result<String, String> {
                 .map_err(err)?;
             }
         }
-        for (i, (name, colour)) in spec.series.iter().enumerate() {
-            let x = 60 + i32::try_from(i).unwrap_or(0) * 140;
-            foot.draw(&Rectangle::new([(x, 6), (x + 12, 18)], colour.filled()))
-                .map_err(err)?;
-            text(&foot, name, (x + 18, 12), 11, HPos::Left)?;
-        }
-        Ok(())
+        legend(&foot, &spec.series, 60, 140)
     })
 }
 
@@ -562,7 +567,7 @@ pub fn forest(
     lang: Lang,
     title: &str,
     rows: &[ForestRow],
-    legend: &[(String, RGBColor)],
+    legend_items: &[(String, RGBColor)],
 ) -> Result<String, String> {
     let finite = |v: f64| v.is_finite() && v > 0.0;
     let lo = rows
@@ -658,13 +663,7 @@ pub fn forest(
                 ))
                 .map_err(err)?;
         }
-        for (i, (name, colour)) in legend.iter().enumerate() {
-            let x = 20 + i32::try_from(i).unwrap_or(0) * 260;
-            foot.draw(&Rectangle::new([(x, 6), (x + 10, 16)], colour.filled()))
-                .map_err(err)?;
-            text(&foot, name, (x + 16, 11), 11, HPos::Left)?;
-        }
-        Ok(())
+        legend(&foot, legend_items, 20, 260)
     })
 }
 

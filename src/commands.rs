@@ -47,7 +47,14 @@ pub fn statuses(pipeline: &Pipeline) -> Result<Vec<StageStatus>, Error> {
                 .and_then(|e| e.outputs.get(table))
                 .map(|o| o.hash.clone())
         };
-        let eval = evaluate(pipeline, decl, lock.stages.get(&name), false, &upstream)?;
+        let eval = evaluate(
+            pipeline,
+            decl,
+            lock.stages.get(&name),
+            false,
+            &upstream,
+            &lock.stages,
+        )?;
         let is_fresh = eval.is_fresh();
         fresh.insert(name.clone(), is_fresh);
         out.push(StageStatus {
@@ -301,6 +308,16 @@ pub fn kinds(printer: &Printer) {
             );
         }
         let _ = writeln!(text, "  output {}", kind.outputs.join(", "));
+        let files = wecare_stages::file_outputs(kind.name);
+        if !files.is_empty() {
+            let _ = writeln!(text, "  files  {}", files.join(", "));
+        }
+        if wecare_stages::reads_provenance(kind.name) {
+            let _ = writeln!(
+                text,
+                "  reads  the provenance record of every upstream stage (built by the engine)"
+            );
+        }
         if let Ok(defaults) = wecare_stages::normalize_params(kind.name, &toml::Table::new()) {
             for line in toml::to_string(&defaults)
                 .unwrap_or_default()

@@ -15,6 +15,7 @@ pub mod fingerprint;
 pub mod lockfile;
 mod printer;
 mod project_lock;
+pub mod provenance;
 pub mod runner;
 pub mod scheduler;
 mod show;

@@ -311,6 +311,7 @@ impl Run<'_> {
                 own.as_ref(),
                 self.forced.contains(name),
                 &upstream,
+                &lock.stages,
             )
         };
         let evaluation = match evaluation {
@@ -345,14 +346,15 @@ impl Run<'_> {
             .insert(name.to_string(), took);
         match result {
             Ok((entry, summary)) => {
-                let tables: Vec<String> = entry
+                let mut tables: Vec<String> = entry
                     .outputs
                     .iter()
-                    .map(|(k, o)| {
-                        o.rows
-                            .map_or_else(|| k.clone(), |r| format!("{k} {r} rows"))
-                    })
+                    .filter_map(|(k, o)| o.rows.map(|r| format!("{k} {r} rows")))
                     .collect();
+                let files = entry.outputs.values().filter(|o| o.rows.is_none()).count();
+                if files > 0 {
+                    tables.push(format!("{files} file{}", if files == 1 { "" } else { "s" }));
+                }
                 self.printer.line(&format!(
                     "done   {name} ({:.2}s): {}",
                     took.as_secs_f64(),
@@ -395,6 +397,7 @@ impl Run<'_> {
                 .iter()
                 .map(|(slot, locked)| (slot.clone(), locked.hash.clone()))
                 .collect(),
+            provenance: evaluation.provenance.clone(),
             ..StageInput::default()
         };
         fault_wait("before_read", &decl.name);
@@ -479,6 +482,14 @@ impl Run<'_> {
                 ));
             }
         }
+        for file in wecare_stages::file_outputs(decl.kind.name) {
+            if !file.contains('*') && !output.files.contains_key(*file) {
+                return Err(format!(
+                    "internal: kind `{}` did not produce its file `{file}`",
+                    decl.kind.name
+                ));
+            }
+        }
         // Encode everything first: a stage whose outputs cannot be encoded writes nothing.
         let mut files: Vec<(String, String, Vec<u8>, Option<u64>)> = Vec::new();
         for (table, df) in output.tables {
@@ -501,6 +512,12 @@ impl Run<'_> {
         for (name, bytes) in output.files {
             let rel = normalize_path(&name)
                 .map_err(|why| format!("internal: output file `{name}` {why}"))?;
+            if !wecare_stages::is_declared_file(decl.kind.name, &rel) {
+                return Err(format!(
+                    "internal: kind `{}` produced undeclared file `{name}`",
+                    decl.kind.name
+                ));
+            }
             files.push((
                 name.clone(),
                 format!("outputs/{}/{rel}", decl.name),

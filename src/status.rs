@@ -8,6 +8,8 @@ use crate::dirty_reason::DirtyReason;
 use crate::error::Error;
 use crate::fingerprint::{self, FingerprintParts};
 use crate::lockfile::{LockEntry, LockedInput, LockedOutput};
+use crate::provenance;
+use wecare_stages::provenance::{Provenance, PROVENANCE_SLOT, PROVENANCE_SOURCE};
 
 /// The engine version that goes into every fingerprint.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -21,6 +23,8 @@ pub struct Evaluation {
     pub fingerprint: Option<String>,
     /// Current inputs with their hashes, when every input is known.
     pub inputs: Option<BTreeMap<String, LockedInput>>,
+    /// The provenance record, for kinds that read one, when every upstream stage is known.
+    pub provenance: Option<Provenance>,
 }
 
 impl Evaluation {
@@ -46,7 +50,8 @@ pub fn seed_text(seed: u64) -> String {
 /// Evaluates `decl` against its lock `entry`.
 ///
 /// `upstream(stage, table)` gives the content hash of an upstream table when that stage is fresh
-/// (or has just been rebuilt), and `None` while it is stale.
+/// (or has just been rebuilt), and `None` while it is stale. `locked` is the lock's entries, read
+/// only to build the provenance record of kinds that read one.
 ///
 /// # Errors
 /// When an input file cannot be read.
@@ -56,6 +61,7 @@ pub fn evaluate(
     entry: Option<&LockEntry>,
     forced: bool,
     upstream: &dyn Fn(&str, &str) -> Option<String>,
+    locked: &BTreeMap<String, LockEntry>,
 ) -> Result<Evaluation, Error> {
     let mut reasons = Vec::new();
     let mut inputs = BTreeMap::new();
@@ -87,6 +93,24 @@ pub fn evaluate(
             },
         }
     }
+    // The provenance record counts as one more input: its hash goes into the fingerprint.
+    let reads_provenance = wecare_stages::reads_provenance(decl.kind.name);
+    let mut record = None;
+    if reads_provenance && unknown_upstream.is_empty() {
+        match provenance::build(pipeline, decl, &inputs, locked) {
+            Ok(built) => {
+                inputs.insert(
+                    PROVENANCE_SLOT.to_string(),
+                    LockedInput {
+                        source: PROVENANCE_SOURCE.to_string(),
+                        hash: built.hash(),
+                    },
+                );
+                record = Some(built);
+            }
+            Err(stage) => unknown_upstream.push((PROVENANCE_SLOT.to_string(), stage)),
+        }
+    }
     let code = wecare_stages::code_identity(decl.kind.name);
     let seed = fingerprint::stage_seed(pipeline.seed, &decl.name);
     let fingerprint = unknown_upstream.is_empty().then(|| {
@@ -113,6 +137,7 @@ pub fn evaluate(
             reasons,
             fingerprint,
             inputs: unknown_upstream.is_empty().then_some(inputs),
+            provenance: record,
         });
     };
     if entry.tool_version != TOOL_VERSION {
@@ -192,8 +217,12 @@ pub fn evaluate(
             }
         }
     }
+    if reads_provenance {
+        provenance_change(entry, &inputs, &unknown_upstream, &mut reasons);
+    }
     for (slot, recorded) in &entry.inputs {
-        if !decl.inputs.contains_key(slot) {
+        let provenance_slot = reads_provenance && slot == PROVENANCE_SLOT;
+        if !decl.inputs.contains_key(slot) && !provenance_slot {
             reasons.push(DirtyReason::InputRemoved {
                 slot: slot.clone(),
                 source: recorded.source.clone(),
@@ -209,7 +238,44 @@ pub fn evaluate(
         reasons,
         fingerprint,
         inputs: unknown_upstream.is_empty().then_some(inputs),
+        provenance: record,
     })
+}
+
+/// The reason, if any, why the provenance record differs from the recorded one.
+fn provenance_change(
+    entry: &LockEntry,
+    inputs: &BTreeMap<String, LockedInput>,
+    unknown_upstream: &[(String, String)],
+    reasons: &mut Vec<DirtyReason>,
+) {
+    let recorded = entry.inputs.get(PROVENANCE_SLOT);
+    if let Some((_, stage)) = unknown_upstream.iter().find(|(s, _)| s == PROVENANCE_SLOT) {
+        reasons.push(DirtyReason::UpstreamChanged {
+            stage: stage.clone(),
+            slot: PROVENANCE_SLOT.to_string(),
+            old: recorded.map(|r| r.hash.clone()),
+            new: None,
+        });
+        return;
+    }
+    let Some(current) = inputs.get(PROVENANCE_SLOT) else {
+        return;
+    };
+    match recorded {
+        None => reasons.push(DirtyReason::InputAdded {
+            slot: PROVENANCE_SLOT.to_string(),
+            source: current.source.clone(),
+        }),
+        Some(r) if r.hash != current.hash => reasons.push(DirtyReason::InputChanged {
+            slot: PROVENANCE_SLOT.to_string(),
+            source: current.source.clone(),
+            old_source: None,
+            old: r.hash.clone(),
+            new: current.hash.clone(),
+        }),
+        Some(_) => {}
+    }
 }
 
 fn output_changes(
@@ -224,11 +290,25 @@ fn output_changes(
         .iter()
         .map(|t| ((*t).to_string(), None))
         .collect();
+    for file in wecare_stages::file_outputs(decl.kind.name) {
+        if !file.contains('*') {
+            expected.insert((*file).to_string(), None);
+        }
+    }
     for (name, out) in &entry.outputs {
         expected.insert(name.clone(), Some(out));
     }
     for (name, recorded) in expected {
-        let path = recorded.map_or_else(|| table_path(&decl.name, &name), |r| r.path.clone());
+        let path = recorded.map_or_else(
+            || {
+                if wecare_stages::is_declared_file(decl.kind.name, &name) {
+                    format!("outputs/{}/{name}", decl.name)
+                } else {
+                    table_path(&decl.name, &name)
+                }
+            },
+            |r| r.path.clone(),
+        );
         let Some(recorded) = recorded else {
             reasons.push(DirtyReason::OutputMissing { output: name, path });
             continue;

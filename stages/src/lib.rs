@@ -15,6 +15,8 @@ pub mod findings;
 pub mod ingest_waves;
 pub mod networks;
 mod params;
+pub mod provenance;
+pub mod render_report;
 pub mod resample;
 pub mod scaffold;
 mod stage;
@@ -55,12 +57,52 @@ pub const KINDS: &[&KindSpec] = &[
     &describe_waves::SPEC,
     &findings::SPEC,
     &ingest_waves::SPEC,
+    &render_report::SPEC,
 ];
 
 /// The spec of a kind, if it exists.
 #[must_use]
 pub fn kind_spec(name: &str) -> Option<&'static KindSpec> {
     KINDS.iter().copied().find(|k| k.name == name)
+}
+
+/// File outputs a kind writes beside its tables, under `outputs/<stage>/`: exact names (always
+/// written) or `dir/*.ext` patterns (any number of files of that directory and extension).
+#[must_use]
+pub fn file_outputs(kind: &str) -> &'static [&'static str] {
+    FILE_OUTPUTS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(&[], |(_, files)| files)
+}
+
+/// Kind → its file outputs (see [`file_outputs`]).
+const FILE_OUTPUTS: &[(&str, &[&str])] = &[("render_report", render_report::FILES)];
+
+/// The kinds that receive the provenance record.
+const PROVENANCE_KINDS: &[&str] = &["render_report"];
+
+/// Whether `name` (relative to `outputs/<stage>/`) is a file output `kind` declares.
+#[must_use]
+pub fn is_declared_file(kind: &str, name: &str) -> bool {
+    file_outputs(kind)
+        .iter()
+        .any(|decl| match decl.split_once('*') {
+            Some((prefix, suffix)) => {
+                name.len() > prefix.len() + suffix.len()
+                    && name.starts_with(prefix)
+                    && name.ends_with(suffix)
+                    && !name[prefix.len()..name.len() - suffix.len()].contains('/')
+            }
+            None => name == *decl,
+        })
+}
+
+/// Whether the engine hands stages of `kind` the [`provenance::Provenance`] record of the
+/// pipeline upstream of them.
+#[must_use]
+pub fn reads_provenance(kind: &str) -> bool {
+    PROVENANCE_KINDS.contains(&kind)
 }
 
 /// Checks a stage's `params` table against its kind's params struct and returns it in canonical

@@ -39,6 +39,7 @@ pub fn files(name: &str) -> Vec<(&'static str, String)> {
         ("data/raw/wave1.csv", WAVE1.to_string()),
         ("data/raw/roster1.csv", ROSTER1.to_string()),
         ("data/projects.csv", PROJECTS.to_string()),
+        ("data/dataset.toml", DATASET.to_string()),
         (
             "data/aliases.csv",
             "alias,canonical_name,note\n".to_string(),
@@ -90,7 +91,7 @@ pub fn create(dir: &Path) -> Result<Vec<&'static str>, ScaffoldError> {
 #[must_use]
 pub fn next_steps(dir: &str) -> Vec<String> {
     vec![
-        format!("1. replace the example rows: put your survey exports in {dir}/data/raw/ (CSV or .xlsx, one file per wave) and list them under `inputs` in {dir}/pipeline.toml"),
+        format!("1. replace the example rows: put your survey exports in {dir}/data/raw/ (CSV or .xlsx, one file per wave) and list them under `inputs` in {dir}/pipeline.toml; set `synthetic = false` in {dir}/data/dataset.toml"),
         format!("2. map their column names, relation labels and intensity words in {dir}/pipeline.toml (commented examples inside; {dir}/README.md explains the format)"),
         format!("3. run `wecare -C {dir} run`, then `wecare -C {dir} show ingest_waves.rejects` to see every row that was not used and why"),
     ]
@@ -250,7 +251,22 @@ params = { bootstrap = 9999, confidence = 0.95 }
 kind = "answer_questions"
 inputs = { ties = "clean_actors.ties", actors = "clean_actors.actors", network_metrics = "compute_metrics.network_metrics", node_metrics = "compute_metrics.node_metrics", network_types = "compute_metrics.network_types", roster = "ingest_waves.roster", actor_matches = "clean_actors.actor_matches", projects = "data/projects.csv" }
 params = { draws = 10000 }
+
+# The evaluation report: outputs/render_report/index.html and report.ipynb (Italian:
+# index.it.html, report.it.ipynb) and every figure as SVG. It reads the tables below and a
+# provenance record of every stage above (built by the engine). `dataset` says whether the data
+# are synthetic: set `synthetic = false` in data/dataset.toml once data/ holds your real files.
+[stages.render_report]
+kind = "render_report"
+inputs = { dataset = "data/dataset.toml", projects = "data/projects.csv", rejects = "ingest_waves.rejects", wave_summary = "describe_waves.wave_summary", actors = "clean_actors.actors", ties = "clean_actors.ties", actor_matches = "clean_actors.actor_matches", review = "clean_actors.review", network_metrics = "compute_metrics.network_metrics", network_types = "compute_metrics.network_types", wave_comparison = "compare_waves.wave_comparison", actor_turnover = "compare_waves.actor_turnover", tie_survival = "compare_waves.tie_survival", project_dynamics = "compare_waves.project_dynamics", findings = "findings.findings", answers = "answer_questions.answers", tests = "answer_questions.tests", mechanisms = "answer_questions.mechanisms", evidence = "answer_questions.evidence" }
 "#;
+
+const DATASET: &str =
+    "# What the data in this project are; the report's first box reads `synthetic`.
+# The example rows written by `wecare new` are invented: set `synthetic = false` once data/
+# holds your real survey files.
+synthetic = true
+";
 
 const WAVE1: &str = "project,respondent,respondent_type,alter,alter_type,relation,intensity
 EXAMPLE,Example organisation A,Comune,Example organisation B,Associazione,collaboration,2

@@ -74,6 +74,9 @@ pub struct StageInput {
     /// the stage's fingerprint and `pipeline.lock`. Read-only lineage for stages that cite their
     /// inputs (`answer_questions`' evidence table); empty when a stage is called directly.
     pub input_hashes: BTreeMap<String, String>,
+    /// The pipeline upstream of this stage, for the kinds that ask for it
+    /// ([`crate::reads_provenance`]); `None` otherwise.
+    pub provenance: Option<crate::provenance::Provenance>,
 }
 
 impl StageInput {

@@ -552,8 +552,8 @@ fn wecare_new_scaffolds_a_project_that_runs_as_it_is() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     // The next steps name the project as seen from where the command was typed (issue 12).
     insta::assert_snapshot!(run.stdout.replace(&base.path().display().to_string(), "[BASE]"), @r"
-    created valutazione/: pipeline.toml, README.md, data/raw/wave1.csv, data/raw/roster1.csv, data/projects.csv, data/aliases.csv, data/enti_gestori.csv, .gitignore
-    1. replace the example rows: put your survey exports in [BASE]/valutazione/data/raw/ (CSV or .xlsx, one file per wave) and list them under `inputs` in [BASE]/valutazione/pipeline.toml
+    created valutazione/: pipeline.toml, README.md, data/raw/wave1.csv, data/raw/roster1.csv, data/projects.csv, data/dataset.toml, data/aliases.csv, data/enti_gestori.csv, .gitignore
+    1. replace the example rows: put your survey exports in [BASE]/valutazione/data/raw/ (CSV or .xlsx, one file per wave) and list them under `inputs` in [BASE]/valutazione/pipeline.toml; set `synthetic = false` in [BASE]/valutazione/data/dataset.toml
     2. map their column names, relation labels and intensity words in [BASE]/valutazione/pipeline.toml (commented examples inside; [BASE]/valutazione/README.md explains the format)
     3. run `wecare -C [BASE]/valutazione run`, then `wecare -C [BASE]/valutazione show ingest_waves.rejects` to see every row that was not used and why
     ");
@@ -569,7 +569,7 @@ fn wecare_new_scaffolds_a_project_that_runs_as_it_is() {
     );
     let run = p.ok(&["run"]);
     assert!(
-        run.stdout.contains("7 run, 0 fresh, 0 failed"),
+        run.stdout.contains("8 run, 0 fresh, 0 failed"),
         "{}",
         run.stdout
     );

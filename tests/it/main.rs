@@ -10,6 +10,7 @@ mod engine;
 mod hardening;
 mod ingest;
 mod metrics;
+mod report;
 mod resolution;
 mod robustness;
 mod sizes;

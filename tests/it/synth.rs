@@ -22,7 +22,7 @@ fn synth_writes_the_dataset_and_check_detects_drift() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .starts_with("wrote 16 files to data: 5 projects,"),
+            .starts_with("wrote 17 files to data: 5 projects,"),
         "{}",
         run.stdout
     );

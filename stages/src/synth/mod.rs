@@ -436,6 +436,8 @@ pub fn generate(config: &SynthConfig, mess: &Mess, dir: &Path) -> Result<SynthSu
     };
     std::fs::write(dir.join("README.md"), readme(config, &summary))
         .map_err(|e| SynthError::Io(e.to_string()))?;
+    std::fs::write(dir.join("dataset.toml"), dataset_manifest(config))
+        .map_err(|e| SynthError::Io(e.to_string()))?;
     Ok(summary)
 }
 
@@ -443,6 +445,7 @@ pub fn generate(config: &SynthConfig, mess: &Mess, dir: &Path) -> Result<SynthSu
 pub const FILES: &[&str] = &[
     "README.md",
     "aliases.csv",
+    "dataset.toml",
     "enti_gestori.csv",
     "projects.csv",
     "raw/roster1.csv",
@@ -478,6 +481,20 @@ pub fn check(config: &SynthConfig, mess: &Mess, dir: &Path) -> Result<Vec<String
     result
 }
 
+/// The dataset manifest: the flag the report reads to say that the data are synthetic.
+fn dataset_manifest(config: &SynthConfig) -> String {
+    format!(
+        "# What these data are. `render_report` reads `synthetic` for the first box of the report.\n\
+         # Written by `wecare synth`: every file here is generated. A real dataset says `synthetic = false`.\n\
+         synthetic = true\n\
+         generator = \"wecare synth\"\n\
+         scenario = {:?}\n\
+         seed = {}\n\
+         projects = {}\n",
+        config.synth.scenario, config.synth.seed, config.synth.projects
+    )
+}
+
 fn readme(config: &SynthConfig, s: &SynthSummary) -> String {
     let mut r = String::new();
     let _ = write!(
@@ -496,7 +513,7 @@ config generates.\n\n\
 Put the real exports under `data/raw/` (CSV in UTF-8 or Windows-1252 with `,` `;` or tab, or XLSX), the\n\
 rosters, `projects.csv`, `enti_gestori.csv` and `aliases.csv` beside them with the columns below, point\n\
 the `inputs` of `[stages.ingest_waves]` in `pipeline.toml` at them and map their column names and labels\n\
-in its `params` (`wecare new DIR` scaffolds a fresh project). Delete `data/truth/`: only the tests read it.\n\n\
+in its `params` (`wecare new DIR` scaffolds a fresh project), and set `synthetic = false` in `dataset.toml`. Delete `data/truth/`: only the tests read it.\n\n\
 ## Files and columns\n\n\
 | file | what it is |\n|---|---|\n\
 | `raw/wave1.csv` | wave 1 (start of the projects): UTF-8, `,`. One row per (respondent, cited organisation, relation) |\n\
@@ -506,7 +523,7 @@ in its `params` (`wecare new DIR` scaffolds a fresh project). Delete `data/truth
 | `projects.csv` | one row per project: territory, lead ente gestore, grant, and the case-study coding |\n\
 | `enti_gestori.csv` | the enti gestori (public bodies running the social services) of all partnerships |\n\
 | `aliases.csv` | name variants confirmed by hand (only part of them, as in real life) |\n\
-| `truth/` | the ground truth: never read by a stage, only by tests |\n\n\
+| `dataset.toml` | `synthetic = true`: the flag the report reads for its first box |\n| `truth/` | the ground truth: never read by a stage, only by tests |\n\n\
 ### Wave files (`raw/wave*.csv`, `raw/wave2.xlsx`)\n\n\
 | column | meaning |\n|---|---|\n\
 | `codice_progetto` | project code `WCR-NN` (a few rows carry a code that does not exist) |\n\

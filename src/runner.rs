@@ -286,6 +286,8 @@ impl Run<'_> {
             // Only what this stage needs: its upstream tables' hashes and its own entry (cloning
             // the whole lock for every stage would make a run quadratic).
             let mut known: BTreeMap<(String, String), String> = BTreeMap::new();
+            // The provenance record reads the ancestors' entries: only its kinds get a copy.
+            let mut ancestors = BTreeMap::new();
             let own = {
                 let outcomes = self.outcomes();
                 let lock = self.locked();
@@ -300,6 +302,9 @@ impl Run<'_> {
                         }
                     }
                 }
+                if wecare_stages::reads_provenance(decl.kind.name) {
+                    ancestors.clone_from(&lock.stages);
+                }
                 lock.stages.get(name).cloned()
             };
             let upstream = |stage: &str, table: &str| -> Option<String> {
@@ -311,7 +316,7 @@ impl Run<'_> {
                 own.as_ref(),
                 self.forced.contains(name),
                 &upstream,
-                &lock.stages,
+                &ancestors,
             )
         };
         let evaluation = match evaluation {

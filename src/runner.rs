@@ -30,6 +30,8 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Worker threads (default: rayon's, which honours `RAYON_NUM_THREADS`).
     pub jobs: Option<usize>,
+    /// Run exactly this stage, refusing if a stage upstream of it is stale (`--only`).
+    pub only: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,8 +102,15 @@ struct Run<'a> {
 /// [`Error::StagesFailed`] when a stage failed; I/O errors on the lock.
 pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<(), Error> {
     let started = Instant::now();
-    let selected = select(pipeline, &opts.targets, opts.downstream)?;
+    let selected = match &opts.only {
+        Some(stage) => {
+            check_stage_names(pipeline, std::slice::from_ref(stage))?;
+            BTreeSet::from([stage.clone()])
+        }
+        None => select(pipeline, &opts.targets, opts.downstream)?,
+    };
     let forced: BTreeSet<String> = match (opts.force, opts.targets.is_empty()) {
+        (true, _) if opts.only.is_some() => selected.clone(),
         (false, _) => BTreeSet::new(),
         (true, true) => selected.clone(),
         (true, false) => {
@@ -113,11 +122,27 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
             }
         }
     };
-    let _guard = if opts.dry_run {
+    // `--only` locks its stage, not the project (see `run_only`).
+    let _guard = if opts.dry_run || opts.only.is_some() {
         None
     } else {
         Some(crate::project_lock::acquire(&pipeline.root, printer)?)
     };
+    let _stage_guard = match (&opts.only, opts.dry_run) {
+        (Some(stage), false) => Some(crate::run_only::stage_guard(&pipeline.root, stage)?),
+        _ => None,
+    };
+    // Stages upstream of an `--only` stage must be fresh; they count as such below.
+    let mut upstream_fresh = BTreeMap::new();
+    if let Some(stage) = &opts.only {
+        crate::run_only::check_upstream(pipeline, stage)?;
+        let named = BTreeSet::from([stage.clone()]);
+        for name in pipeline.dag.with_ancestors(&named) {
+            if name != *stage {
+                upstream_fresh.insert(name, Outcome::Fresh);
+            }
+        }
+    }
     let lock = Lock::read(&pipeline.root);
     for name in &lock.unreadable {
         let what = if name == "*" {
@@ -133,7 +158,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
         forced,
         dry_run: opts.dry_run,
         lock: Mutex::new(lock),
-        outcomes: Mutex::new(BTreeMap::new()),
+        outcomes: Mutex::new(upstream_fresh),
         timings: Mutex::new(BTreeMap::new()),
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -165,7 +190,8 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
         run.outcomes().extend(results);
         remaining = rest;
     }
-    let outcomes = run.outcomes().clone();
+    let mut outcomes = run.outcomes().clone();
+    outcomes.retain(|name, _| selected.contains(name));
     let count = |o: Outcome| outcomes.values().filter(|&&x| x == o).count();
     let elapsed = started.elapsed();
     let (ran, fresh, failed, skipped, would) = (
@@ -292,14 +318,15 @@ impl Run<'_> {
             .insert(name.to_string(), took);
         match result {
             Ok((entry, summary)) => {
-                let tables: Vec<String> = entry
+                let mut tables: Vec<String> = entry
                     .outputs
                     .iter()
-                    .map(|(k, o)| {
-                        o.rows
-                            .map_or_else(|| k.clone(), |r| format!("{k} {r} rows"))
-                    })
+                    .filter_map(|(k, o)| o.rows.map(|r| format!("{k} {r} rows")))
                     .collect();
+                let files = entry.outputs.values().filter(|o| o.rows.is_none()).count();
+                if files > 0 {
+                    tables.push(format!("{files} file{}", if files == 1 { "" } else { "s" }));
+                }
                 self.printer.line(&format!(
                     "done   {name} ({:.2}s): {}",
                     took.as_secs_f64(),
@@ -459,7 +486,7 @@ impl Run<'_> {
             }
         }
         lock.stages.insert(decl.name.clone(), entry.clone());
-        lock.write(root)
+        crate::run_only::record(root, &decl.name, entry.clone())
             .map_err(|e| format!("cannot write pipeline.lock: {e}"))?;
         Ok((entry, output.summary))
     }

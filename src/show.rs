@@ -91,7 +91,7 @@ pub fn show(
 }
 
 /// A cell as JSON.
-fn any_to_json(value: &AnyValue<'_>) -> Value {
+pub(crate) fn any_to_json(value: &AnyValue<'_>) -> Value {
     match value {
         AnyValue::Null => Value::Null,
         AnyValue::Boolean(b) => Value::Bool(*b),

@@ -85,9 +85,10 @@ pub fn check_upstream(pipeline: &Pipeline, stage: &str) -> Result<(), Error> {
     }
     Err(Error::usage(
         format!(
-            "--only {stage}: upstream stage{} {} stale",
+            "--only {stage}: upstream stage{} {} {} stale",
             if stale.len() == 1 { "" } else { "s" },
-            stale.join(", ")
+            stale.join(", "),
+            if stale.len() == 1 { "is" } else { "are" }
         ),
         format!("run them first (`wecare run {stage}` runs the stage and everything it needs)"),
     ))

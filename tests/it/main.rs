@@ -7,6 +7,7 @@ mod config_errors;
 mod default_project;
 mod engine;
 mod ingest;
+mod interop;
 mod metrics;
 mod resolution;
 mod robustness;

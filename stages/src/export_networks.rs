@@ -159,6 +159,16 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         ));
     }
     let nets = build(input, &params)?;
+    // A layer the data do not have (no prior layer in a one-wave project) gives no networks.
+    let known: BTreeSet<String> = col_str(input.table("ties")?, "layer")?
+        .into_iter()
+        .collect();
+    let absent: Vec<&str> = params
+        .layers
+        .iter()
+        .filter(|l| !known.contains(*l))
+        .map(String::as_str)
+        .collect();
     let mut files = BTreeMap::new();
     let (mut project, mut wave, mut layer, mut format, mut file, mut nodes, mut edges) = (
         Vec::new(),
@@ -184,13 +194,21 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             }
         }
     }
-    let summary = vec![format!(
+    let mut summary = vec![format!(
         "{} networks × {} format{} = {} files",
         nets.len(),
         formats.len(),
         if formats.len() == 1 { "" } else { "s" },
         files.len()
     )];
+    if !absent.is_empty() {
+        summary.push(format!(
+            "layer{} `{}` not in the ties table (it has: {}): no networks",
+            if absent.len() == 1 { "" } else { "s" },
+            absent.join("`, `"),
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
     let table = df!(
         "project" => project,
         "wave" => wave,
@@ -242,13 +260,6 @@ pub fn build(input: &StageInput, params: &Params) -> Result<BTreeMap<NetKey, Net
     let ties = input.table("ties")?;
     let actors = input.table("actors")?;
     let layers: BTreeSet<&str> = params.layers.iter().map(String::as_str).collect();
-    let known: BTreeSet<String> = col_str(ties, "layer")?.into_iter().collect();
-    if let Some(bad) = layers.iter().find(|l| !known.contains(**l)) {
-        return Err(StageError::Compute(format!(
-            "param `layers` names `{bad}`, which the ties table does not have; it has: {}",
-            known.into_iter().collect::<Vec<_>>().join(", ")
-        )));
-    }
     let territory = match input.files.get("projects") {
         Some(file) => read_territories(&file.path, &file.display, params)?,
         None => BTreeMap::new(),

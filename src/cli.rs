@@ -58,6 +58,59 @@ pub enum Command {
     New(NewArgs),
     /// Generate the synthetic default dataset (data/raw, projects, aliases, ground truth) from data/synth.toml.
     Synth(SynthArgs),
+    /// Write the outputs for other tools: networks as GraphML, GEXF 1.3, Pajek or UCINET DL,
+    /// tables as CSV, or the DAG as a Snakefile.
+    Export(ExportArgs),
+    /// Ask an SQL question of every output table (polars SQL, read-only). Tables are named
+    /// "stage.table" (quoted) or stage_table.
+    Query(QueryArgs),
+}
+
+/// What `wecare export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// GraphML, one file per project, wave and layer (typed node and edge attributes).
+    Graphml,
+    /// GEXF 1.3 for Gephi, one file per project, wave and layer.
+    Gexf,
+    /// Pajek .net, one file per project, wave and layer.
+    Pajek,
+    /// UCINET DL, edgelist1 and fullmatrix, one file each per project, wave and layer.
+    Ucinet,
+    /// Every output table as CSV.
+    Csv,
+    /// The DAG as a Snakefile (on stdout unless --out), each rule running `wecare run --only`.
+    Snakemake,
+}
+
+/// `wecare export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format.
+    #[arg(value_enum, value_name = "FORMAT")]
+    pub format: ExportFormat,
+    /// The directory to write into, relative to the project (default: exports/; for
+    /// snakemake, stdout).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Networks: an export_networks stage, or a stage writing `ties` and `actors` (default: the
+    /// pipeline's export_networks stage). CSV: only this stage's tables.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+}
+
+/// `wecare query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The query, e.g. SELECT wave, median(density) FROM "compute_metrics.network_metrics" GROUP BY wave.
+    #[arg(value_name = "SQL")]
+    pub sql: String,
+    /// Print CSV.
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// Print JSON: an array of row objects.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `wecare synth`.
@@ -124,6 +177,10 @@ pub struct RunArgs {
     /// Print what would run and why, and run nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
+    /// Run exactly STAGE (if stale, or with --force), refusing if a stage upstream of it is
+    /// stale. Concurrent --only runs of different stages are safe (what Snakemake rules run).
+    #[arg(long, value_name = "STAGE", conflicts_with_all = ["stages", "downstream"])]
+    pub only: Option<String>,
     /// Number of stages to run at once (default: the number of cores, or RAYON_NUM_THREADS).
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

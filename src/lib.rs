@@ -11,14 +11,18 @@ pub mod dag;
 mod diagnostic;
 pub mod dirty_reason;
 pub mod error;
+mod export;
 pub mod fingerprint;
 pub mod lockfile;
 mod printer;
 mod project_lock;
 pub mod provenance;
+mod query;
+mod run_only;
 pub mod runner;
 pub mod scheduler;
 mod show;
+mod snakemake;
 pub mod status;
 mod synth;
 pub mod table_io;
@@ -81,6 +85,7 @@ fn dispatch(cli: Cli, printer: &Printer) -> Result<(), Error> {
                 downstream: args.downstream,
                 dry_run: args.dry_run,
                 jobs: args.jobs.map(usize::from),
+                only: args.only,
             },
             printer,
         ),
@@ -92,6 +97,8 @@ fn dispatch(cli: Cli, printer: &Printer) -> Result<(), Error> {
         }
         Command::Show(args) => show::show(&pipeline, &args.table, args.head, args.json, printer),
         Command::Clean(args) => commands::clean(&pipeline, &args.stages, printer),
+        Command::Export(args) => export::export(&pipeline, &args, printer),
+        Command::Query(args) => query::query(&pipeline, &args, printer),
         Command::Kinds | Command::Synth(_) | Command::New(_) => Ok(()),
     }
 }

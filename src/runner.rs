@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Worker threads (default: rayon's, which honours `RAYON_NUM_THREADS`).
     pub jobs: Option<usize>,
+    /// Run exactly this stage, refusing if a stage upstream of it is stale (`--only`).
+    pub only: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +102,8 @@ struct Run<'a> {
     dry_run: bool,
     lock: Mutex<Lock>,
     /// Stage entries recorded in `lock` since it was last written.
-    unwritten: Mutex<usize>,
+    /// Stages whose new lock entries are not on disk yet.
+    unwritten: Mutex<BTreeSet<String>>,
     outcomes: Mutex<BTreeMap<String, Outcome>>,
     timings: Mutex<BTreeMap<String, Duration>>,
 }
@@ -111,8 +114,15 @@ struct Run<'a> {
 /// [`Error::StagesFailed`] when a stage failed; I/O errors on the lock.
 pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<(), Error> {
     let started = Instant::now();
-    let selected = select(pipeline, &opts.targets, opts.downstream)?;
+    let selected = match &opts.only {
+        Some(stage) => {
+            check_stage_names(pipeline, std::slice::from_ref(stage))?;
+            BTreeSet::from([stage.clone()])
+        }
+        None => select(pipeline, &opts.targets, opts.downstream)?,
+    };
     let forced: BTreeSet<String> = match (opts.force, opts.targets.is_empty()) {
+        (true, _) if opts.only.is_some() => selected.clone(),
         (false, _) => BTreeSet::new(),
         (true, true) => selected.clone(),
         (true, false) => {
@@ -124,7 +134,8 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
             }
         }
     };
-    let guard = if opts.dry_run {
+    // `--only` locks its stage, not the project (see `run_only`).
+    let guard = if opts.dry_run || opts.only.is_some() {
         None
     } else {
         match crate::project_lock::acquire(&pipeline.root, printer) {
@@ -143,6 +154,21 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
             ));
         }
     }
+    let _stage_guard = match (&opts.only, opts.dry_run) {
+        (Some(stage), false) => Some(crate::run_only::stage_guard(&pipeline.root, stage)?),
+        _ => None,
+    };
+    // Stages upstream of an `--only` stage must be fresh; they count as such below.
+    let mut upstream_fresh = BTreeMap::new();
+    if let Some(stage) = &opts.only {
+        crate::run_only::check_upstream(pipeline, stage)?;
+        let named = BTreeSet::from([stage.clone()]);
+        for name in pipeline.dag.with_ancestors(&named) {
+            if name != *stage {
+                upstream_fresh.insert(name, Outcome::Fresh);
+            }
+        }
+    }
     let lock = Lock::read(&pipeline.root);
     for problem in &lock.unreadable {
         printer.error(&format!("warning: {problem}"));
@@ -153,8 +179,8 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
         forced,
         dry_run: opts.dry_run,
         lock: Mutex::new(lock),
-        unwritten: Mutex::new(0),
-        outcomes: Mutex::new(BTreeMap::new()),
+        unwritten: Mutex::new(BTreeSet::new()),
+        outcomes: Mutex::new(upstream_fresh),
         timings: Mutex::new(BTreeMap::new()),
     };
     let jobs = opts.jobs.unwrap_or_else(default_jobs);
@@ -189,18 +215,19 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
             }
         },
     );
-    if *run
+    if !run
         .unwritten
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        > 0
+        .is_empty()
     {
         if let Err(e) = run.write_lock() {
             lock_error.get_or_insert(e);
         }
         lock_writes += 1;
     }
-    let outcomes = run.outcomes().clone();
+    let mut outcomes = run.outcomes().clone();
+    outcomes.retain(|name, _| selected.contains(name));
     let count = |o: Outcome| outcomes.values().filter(|&&x| x == o).count();
     let elapsed = started.elapsed();
     let (ran, fresh, failed, skipped, would) = (
@@ -578,10 +605,10 @@ impl Run<'_> {
         }
         lock.stages.insert(decl.name.clone(), entry.clone());
         drop(lock);
-        *self
-            .unwritten
+        self.unwritten
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(decl.name.clone());
         Ok((entry, output.summary))
     }
 
@@ -591,13 +618,20 @@ impl Run<'_> {
             .unwritten
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if *unwritten == 0 {
+        if unwritten.is_empty() {
             return Ok(());
         }
+        // Merged into the file under its exclusive lock: another run (`--only` of another
+        // stage) may have recorded its own entries since this run read the lock.
         let lock = self.locked();
-        lock.write(&self.pipeline.root)
+        let entries: Vec<(String, crate::lockfile::LockEntry)> = unwritten
+            .iter()
+            .filter_map(|name| Some((name.clone(), lock.stages.get(name)?.clone())))
+            .collect();
+        drop(lock);
+        crate::run_only::record_all(&self.pipeline.root, entries)
             .map_err(|e| format!("cannot write pipeline.lock: {e}"))?;
-        *unwritten = 0;
+        unwritten.clear();
         Ok(())
     }
 }

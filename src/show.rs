@@ -134,7 +134,7 @@ fn warn_if_not_current(
 }
 
 /// A cell as JSON.
-fn any_to_json(value: &AnyValue<'_>) -> Value {
+pub(crate) fn any_to_json(value: &AnyValue<'_>) -> Value {
     match value {
         AnyValue::Null => Value::Null,
         AnyValue::Boolean(b) => Value::Bool(*b),

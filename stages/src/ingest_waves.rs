@@ -19,6 +19,7 @@ use crate::{InputFile, KindSpec, Slot, StageError, StageInput, StageOutput};
 
 mod decoded_text;
 mod delimited;
+mod graph_wave;
 mod labels;
 mod params;
 mod sheet;
@@ -29,6 +30,7 @@ pub use decoded_text::{clean_cell, repair_mojibake};
 pub use delimited::sniff_delimiter;
 pub use params::{
     Columns, Delimiter, HeaderNames, IntensityValue, Params, Relation, RosterColumns, TextEncoding,
+    WaveFormat,
 };
 
 use labels::{locate, responded, LabelMap};
@@ -147,6 +149,23 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     }
     for (n, file) in waves {
         let wave = wave_number(n)?;
+        if params.format != WaveFormat::Table {
+            let (tally, described) = graph_wave::read_graph_wave(
+                wave,
+                file,
+                params.format,
+                &ctx,
+                &mut ties,
+                &mut rejects,
+            )?;
+            summary.push(format!(
+                "wave {n} ({}): {}; {described}",
+                file.display,
+                tally.reconciliation()
+            ));
+            total.add(&tally);
+            continue;
+        }
         let sheet = sheet::load(file, FileRole::Wave, &opts)?;
         let tally = read_wave(wave, file, &sheet, &ctx, &mut ties, &mut rejects)?;
         summary.push(file_line("wave", n, file, &sheet, &tally));

@@ -11,7 +11,9 @@ pub mod clean_actors;
 pub mod compare_waves;
 pub mod compute_metrics;
 pub mod describe_waves;
+pub mod export_networks;
 pub mod findings;
+pub mod graph_formats;
 pub mod ingest_waves;
 pub mod networks;
 mod params;
@@ -55,6 +57,7 @@ pub const KINDS: &[&KindSpec] = &[
     &compare_waves::SPEC,
     &compute_metrics::SPEC,
     &describe_waves::SPEC,
+    &export_networks::SPEC,
     &findings::SPEC,
     &ingest_waves::SPEC,
     &render_report::SPEC,

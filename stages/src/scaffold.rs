@@ -252,6 +252,14 @@ kind = "answer_questions"
 inputs = { ties = "clean_actors.ties", actors = "clean_actors.actors", network_metrics = "compute_metrics.network_metrics", node_metrics = "compute_metrics.node_metrics", network_types = "compute_metrics.network_types", roster = "ingest_waves.roster", actor_matches = "clean_actors.actor_matches", projects = "data/projects.csv" }
 params = { draws = 10000 }
 
+# The networks as files for Gephi (GEXF 1.3), yEd, R and Python (GraphML): one per project, wave
+# and layer, with the actors' type, sector, territory and node metrics. `wecare export pajek` and
+# `wecare export ucinet` write Pajek and UCINET DL files on demand.
+[stages.export_networks]
+kind = "export_networks"
+inputs = { ties = "clean_actors.ties", actors = "clean_actors.actors", node_metrics = "compute_metrics.node_metrics", projects = "data/projects.csv" }
+params = { formats = ["gexf", "graphml"] }
+
 # The evaluation report: outputs/render_report/index.html and report.ipynb (Italian:
 # index.it.html, report.it.ipynb) and every figure as SVG. It reads the tables below and a
 # provenance record of every stage above (built by the engine). `dataset` says whether the data

@@ -9,6 +9,7 @@ mod default_project;
 mod engine;
 mod hardening;
 mod ingest;
+mod interop;
 mod metrics;
 mod report;
 mod resolution;

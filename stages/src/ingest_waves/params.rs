@@ -16,6 +16,17 @@ use crate::vocab::fold_label;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// What the wave files are: "table" (a survey export, CSV or xlsx: the default), or a
+    /// network collected elsewhere — "graphml", "pajek" (`.net`) or "ucinet" (DL `fullmatrix` or
+    /// `edgelist1`). A network file gives one row per edge: the project is the graph's `project`
+    /// attribute or id (GraphML), the `*Network` name (Pajek) or the file name up to `_w<N>`
+    /// (UCINET); names are node labels, types the `type_code` node attribute, the intensity the
+    /// edge weight, the relation the graph's `layer` attribute or `graph_relation`.
+    #[serde(default)]
+    pub format: WaveFormat,
+    /// The relation of the edges of a network wave file that does not say (see `format`).
+    #[serde(default = "default_graph_relation")]
+    pub graph_relation: String,
     /// Text encoding of CSV files: "auto" (a byte-order mark, else UTF-8 when the bytes are valid
     /// UTF-8, else Windows-1252), "utf-8" or "windows-1252".
     #[serde(default)]
@@ -63,6 +74,25 @@ pub struct Params {
     /// not a survey export) fails the stage with its line.
     #[serde(default = "default_max_cell_chars")]
     pub max_cell_chars: u64,
+}
+
+fn default_graph_relation() -> String {
+    "collaboration".into()
+}
+
+/// What the wave files are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaveFormat {
+    /// Survey exports: CSV or xlsx with one row per (respondent, cited organisation, relation).
+    #[default]
+    Table,
+    /// GraphML: one `<graph>` per project.
+    Graphml,
+    /// Pajek `.net`: one project.
+    Pajek,
+    /// UCINET DL: one project.
+    Ucinet,
 }
 
 fn yes() -> bool {

@@ -47,19 +47,12 @@ pub fn stage_guard(root: &Path, stage: &str) -> Result<StageGuard, Error> {
     Ok(StageGuard { _file: file })
 }
 
-/// Records `entry` as stage `name`'s lock entry: reread, replace, write, all under an exclusive
-/// lock on `.wecare/pipeline.lock.lock`. Returns the lock as written.
+/// Records the entries of the stages a run built: reread `pipeline.lock`, replace those entries,
+/// write, all under an exclusive lock on `.wecare/pipeline.lock.lock`, so concurrent runs of
+/// different stages (`--only`) keep each other's entries. Returns the lock as written.
 ///
 /// # Errors
 /// When the lock cannot be taken or `pipeline.lock` cannot be written.
-pub fn record(root: &Path, name: &str, entry: LockEntry) -> std::io::Result<Lock> {
-    record_all(root, vec![(name.to_string(), entry)])
-}
-
-/// [`record`] for several entries at once (the runner's batched lock writes).
-///
-/// # Errors
-/// The lock file cannot be locked, read or written.
 pub fn record_all(root: &Path, entries: Vec<(String, LockEntry)>) -> std::io::Result<Lock> {
     let guard = lock_file(root, "pipeline.lock.lock")?;
     guard.lock()?;

@@ -231,6 +231,9 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     })
 }
 
+/// The files this kind writes under `outputs/<stage>/` (see [`crate::file_outputs`]).
+pub const FILES: &[&str] = &["gexf/*.gexf", "graphml/*.graphml", "pajek/*.net", "ucinet/*.dl"];
+
 /// The files of one network in one format: (relative path, bytes).
 #[must_use]
 pub fn render(format: Format, stem: &str, net: &Network) -> Vec<(String, Vec<u8>)> {

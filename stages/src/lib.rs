@@ -80,7 +80,10 @@ pub fn file_outputs(kind: &str) -> &'static [&'static str] {
 }
 
 /// Kind → its file outputs (see [`file_outputs`]).
-const FILE_OUTPUTS: &[(&str, &[&str])] = &[("render_report", render_report::FILES)];
+const FILE_OUTPUTS: &[(&str, &[&str])] = &[
+    ("export_networks", export_networks::FILES),
+    ("render_report", render_report::FILES),
+];
 
 /// The kinds that receive the provenance record.
 const PROVENANCE_KINDS: &[&str] = &["render_report"];

@@ -183,7 +183,12 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
         outcomes: Mutex::new(upstream_fresh),
         timings: Mutex::new(BTreeMap::new()),
     };
-    let jobs = opts.jobs.unwrap_or_else(default_jobs);
+    // A dry run does no work: one worker prints its lines in the DAG's order, the same every time.
+    let jobs = if opts.dry_run {
+        1
+    } else {
+        opts.jobs.unwrap_or_else(default_jobs)
+    };
     let order: Vec<String> = pipeline
         .dag
         .topo_order()

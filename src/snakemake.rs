@@ -3,8 +3,8 @@
 //! fingerprints and `pipeline.lock` consistent.
 //!
 //! One rule per stage, in topological order, each running `wecare run --only STAGE` with the
-//! stage's input files and upstream tables as `input:` and its tables as `output:`; `rule all`
-//! asks for every table. The `wecare` binary is `config["wecare"]` (default: `wecare` on the
+//! stage's input files and upstream tables as `input:` and its tables and fixed file outputs as
+//! `output:`; `rule all` asks for all of them. The `wecare` binary is `config["wecare"]` (default: `wecare` on the
 //! PATH), e.g. `snakemake --cores 2 --config wecare=/path/to/wecare`. Rules run from the project
 //! directory; `--only` refuses to run a stage whose upstream is stale, and concurrent `--only`
 //! runs update `pipeline.lock` one at a time under an OS file lock.
@@ -68,6 +68,14 @@ pub fn render(pipeline: &Pipeline) -> String {
             .outputs
             .iter()
             .map(|t| table_path(stage, t))
+            // Files the kind always writes (e.g. the report's pages); `dir/*.ext` patterns are
+            // not declared, their stage has a table or a fixed file beside them.
+            .chain(
+                wecare_stages::file_outputs(pipeline.stages[stage].kind.name)
+                    .iter()
+                    .filter(|f| !f.contains('*'))
+                    .map(|f| format!("outputs/{stage}/{f}")),
+            )
             .collect()
     };
     let _ = writeln!(out, "rule all:\n    input:");

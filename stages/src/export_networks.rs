@@ -232,7 +232,12 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
 }
 
 /// The files this kind writes under `outputs/<stage>/` (see [`crate::file_outputs`]).
-pub const FILES: &[&str] = &["gexf/*.gexf", "graphml/*.graphml", "pajek/*.net", "ucinet/*.dl"];
+pub const FILES: &[&str] = &[
+    "gexf/*.gexf",
+    "graphml/*.graphml",
+    "pajek/*.net",
+    "ucinet/*.dl",
+];
 
 /// The files of one network in one format: (relative path, bytes).
 #[must_use]

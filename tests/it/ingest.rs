@@ -569,7 +569,7 @@ fn wecare_new_scaffolds_a_project_that_runs_as_it_is() {
     );
     let run = p.ok(&["run"]);
     assert!(
-        run.stdout.contains("8 run, 0 fresh, 0 failed"),
+        run.stdout.contains("9 run, 0 fresh, 0 failed"),
         "{}",
         run.stdout
     );

@@ -435,6 +435,6 @@ fn an_upstream_param_change_with_unchanged_outputs_restales_only_the_report() {
     let reasons = format!("{:?}", status["render_report"].1);
     assert!(reasons.contains("provenance"), "{reasons}");
     let run = p.ok(&["run"]);
-    assert!(run.stdout.contains("1 run, 10 fresh"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 run, 11 fresh"), "{}", run.stdout);
     assert!(p.stale().is_empty());
 }

@@ -389,7 +389,7 @@ fn issue_9_wecare_new_scaffolds_every_stage_of_the_default_pipeline() {
     }
     let run = p.ok(&["run"]);
     assert!(
-        run.stdout.contains("8 run, 0 fresh, 0 failed"),
+        run.stdout.contains("9 run, 0 fresh, 0 failed"),
         "{}",
         run.stdout
     );

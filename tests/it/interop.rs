@@ -227,12 +227,15 @@ fn round_trip(p: &Project, exp: &Expected, format: &str, file: &dyn Fn(i64) -> S
 }
 
 #[test]
-fn graphml_pajek_and_ucinet_exports_come_back_through_ingest_waves_unchanged() {
+fn graphml_gexf_pajek_and_ucinet_exports_come_back_through_ingest_waves_unchanged() {
     let p = default_project();
     let exp = expected(&p);
     assert!(exp.ties[&("WCR-01".to_string(), 1)].len() > 10);
     round_trip(&p, &exp, "graphml", &|w| {
         format!("graphml/WCR-01_w{w}_collaboration.graphml")
+    });
+    round_trip(&p, &exp, "gexf", &|w| {
+        format!("gexf/WCR-01_w{w}_collaboration.gexf")
     });
     round_trip(&p, &exp, "pajek", &|w| {
         format!("pajek/WCR-01_w{w}_collaboration.net")

@@ -1,11 +1,13 @@
-//! Wave files that are networks collected elsewhere — GraphML, Pajek `.net`, UCINET DL — mapped
+//! Wave files that are networks collected elsewhere — GraphML, GEXF, Pajek `.net`, UCINET DL — mapped
 //! onto the canonical schema: one `ties_raw` row per edge (respondent = one end's label,
 //! alter = the other's, types from the `type_code` node attribute, intensity = the weight, the
 //! relation from the graph's `layer` attribute or `params.graph_relation`), checked like a
 //! survey row (unknown project, self citation, unknown relation, intensity not 1–3 → `rejects`).
 use std::path::Path;
 
-use crate::graph_formats::{number, read_graphml, read_pajek, read_ucinet, Network, Value};
+use crate::graph_formats::{
+    number, read_gexf, read_graphml, read_pajek, read_ucinet, Network, Value,
+};
 use crate::vocab::fold_label;
 use crate::{InputFile, StageError};
 
@@ -40,12 +42,14 @@ pub(super) fn read_graph_wave(
     let parsed = match format {
         WaveFormat::Graphml => read_graphml(text),
         WaveFormat::Pajek => read_pajek(text).map(|n| vec![n]),
+        WaveFormat::Gexf => read_gexf(text).map(|n| vec![n]),
         WaveFormat::Ucinet => read_ucinet(text).map(|n| vec![n]),
         WaveFormat::Table => unreachable!("table waves are read as sheets"),
     };
     let name = match format {
         WaveFormat::Graphml => "GraphML",
         WaveFormat::Pajek => "Pajek .net",
+        WaveFormat::Gexf => "GEXF",
         WaveFormat::Ucinet => "UCINET DL",
         WaveFormat::Table => "table",
     };
@@ -76,6 +80,7 @@ fn format_name(format: WaveFormat) -> &'static str {
         WaveFormat::Table => "table",
         WaveFormat::Graphml => "graphml",
         WaveFormat::Pajek => "pajek",
+        WaveFormat::Gexf => "gexf",
         WaveFormat::Ucinet => "ucinet",
     }
 }

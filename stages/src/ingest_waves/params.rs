@@ -17,8 +17,8 @@ use crate::vocab::fold_label;
 #[serde(deny_unknown_fields)]
 pub struct Params {
     /// What the wave files are: "table" (a survey export, CSV or xlsx: the default), or a
-    /// network collected elsewhere — "graphml", "pajek" (`.net`) or "ucinet" (DL `fullmatrix` or
-    /// `edgelist1`). A network file gives one row per edge: the project is the graph's `project`
+    /// network collected elsewhere — "graphml", "gexf", "pajek" (`.net`) or "ucinet" (DL
+    /// `fullmatrix` or `edgelist1`). A network file gives one row per edge: the project is the graph's `project`
     /// attribute or id (GraphML), the `*Network` name (Pajek) or the file name up to `_w<N>`
     /// (UCINET); names are node labels, types the `type_code` node attribute, the intensity the
     /// edge weight, the relation the graph's `layer` attribute or `graph_relation`.
@@ -91,6 +91,8 @@ pub enum WaveFormat {
     Graphml,
     /// Pajek `.net`: one project.
     Pajek,
+    /// GEXF (1.2 or 1.3): one project.
+    Gexf,
     /// UCINET DL: one project.
     Ucinet,
 }

@@ -279,16 +279,10 @@ fn issue_10_answers_are_the_same_bytes_with_1_and_8_threads() {
     let files = |threads: usize| {
         let p = project(199, None);
         p.ok_with_threads(&["run", "answer_questions"], threads);
-        ["answers", "evidence", "mechanisms", "tests"]
-            .iter()
-            .map(|t| {
-                std::fs::read(
-                    p.path()
-                        .join(format!("outputs/answer_questions/{t}.parquet")),
-                )
-                .unwrap()
-            })
-            .collect::<Vec<_>>()
+        p.table_bytes(
+            "answer_questions",
+            &["answers", "evidence", "mechanisms", "tests"],
+        )
     };
     assert!(
         files(1) == files(8),

@@ -99,6 +99,16 @@ impl Project {
         run
     }
 
+    /// The bytes of `outputs/<stage>/<table>.parquet` for each table, in the order given.
+    pub fn table_bytes(&self, stage: &str, tables: &[&str]) -> Vec<Vec<u8>> {
+        tables
+            .iter()
+            .map(|t| {
+                std::fs::read(self.path().join(format!("outputs/{stage}/{t}.parquet"))).unwrap()
+            })
+            .collect()
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path().join(rel)).unwrap()
     }

@@ -97,16 +97,10 @@ fn issue_8_metrics_are_the_same_bytes_with_1_and_8_threads() {
     let hashes = |threads: usize| {
         let p = default_project();
         p.ok_with_threads(&["run", "compute_metrics"], threads);
-        ["node_metrics", "network_metrics", "network_types"]
-            .iter()
-            .map(|t| {
-                std::fs::read(
-                    p.path()
-                        .join(format!("outputs/compute_metrics/{t}.parquet")),
-                )
-                .unwrap()
-            })
-            .collect::<Vec<_>>()
+        p.table_bytes(
+            "compute_metrics",
+            &["node_metrics", "network_metrics", "network_types"],
+        )
     };
     assert!(
         hashes(1) == hashes(8),

@@ -29,6 +29,8 @@ pub struct Pipeline {
     pub stages: BTreeMap<String, StageDecl>,
     /// The DAG over the stages.
     pub dag: Dag,
+    /// Content hashes of the project's files, cached by size and mtime.
+    pub hashes: crate::hash_cache::HashCache,
 }
 
 /// One `[stages.NAME]` table, validated.
@@ -214,6 +216,7 @@ pub fn parse(root: &Path, source: &str) -> Result<Pipeline, ConfigError> {
         seed,
         stages,
         dag,
+        hashes: crate::hash_cache::HashCache::new(root),
     })
 }
 

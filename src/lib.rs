@@ -13,6 +13,7 @@ pub mod dirty_reason;
 pub mod error;
 mod export;
 pub mod fingerprint;
+pub mod hash_cache;
 pub mod lockfile;
 mod printer;
 mod project_lock;
@@ -75,8 +76,12 @@ fn dispatch(cli: Cli, printer: &Printer) -> Result<(), Error> {
     if let Command::New(args) = &cli.command {
         return new_project(&cli.directory, &args.dir, printer);
     }
-    let pipeline = config::load(&cli.directory)?;
-    match cli.command {
+    let mut pipeline = config::load(&cli.directory)?;
+    if matches!(cli.command, Command::Verify(_)) {
+        // The auditor's command hashes every byte.
+        pipeline.hashes.disable();
+    }
+    let result = match cli.command {
         Command::Run(args) => runner::run(
             &pipeline,
             &runner::RunOptions {
@@ -100,7 +105,9 @@ fn dispatch(cli: Cli, printer: &Printer) -> Result<(), Error> {
         Command::Export(args) => export::export(&pipeline, &args, printer),
         Command::Query(args) => query::query(&pipeline, &args, printer),
         Command::Kinds | Command::Synth(_) | Command::New(_) => Ok(()),
-    }
+    };
+    pipeline.hashes.save();
+    result
 }
 
 /// `wecare new DIR`: the project is written by `wecare_stages::scaffold`; this only reports.

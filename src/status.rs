@@ -69,8 +69,10 @@ pub fn evaluate(
     for (slot, input) in &decl.inputs {
         match input {
             InputRef::File(path) => {
-                let full = pipeline.root.join(path);
-                let (hash, _) = fingerprint::hash_file(&full).map_err(|e| Error::io(path, &e))?;
+                let (hash, _) = pipeline
+                    .hashes
+                    .hash(path)
+                    .map_err(|e| Error::io(path, &e))?;
                 inputs.insert(
                     slot.clone(),
                     LockedInput {
@@ -313,7 +315,7 @@ fn output_changes(
             reasons.push(DirtyReason::OutputMissing { output: name, path });
             continue;
         };
-        match fingerprint::hash_file(&pipeline.root.join(&path)) {
+        match pipeline.hashes.hash(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 reasons.push(DirtyReason::OutputMissing { output: name, path });
             }

@@ -73,7 +73,7 @@ pub static SPEC: KindSpec = KindSpec {
         Slot { name: "projects", numbered: false, required: true, table: false, doc: "projects.csv (outcomes, budget, protocol)" },
     ],
     outputs: &["answers", "evidence", "mechanisms", "tests"],
-    normalize: crate::params::normalize::<Params>,
+    normalize: |t| crate::params::normalize_checked::<Params>(t, check_params),
     run,
 };
 
@@ -253,17 +253,19 @@ fn round(x: f64) -> f64 {
     }
 }
 
-fn check_params(params: &Params) -> Result<(), StageError> {
-    let bad = |m: String| Err(StageError::Compute(m));
-    if params.draws == 0 {
-        return bad("param `draws` must be at least 1 (10 000 or more for publication)".into());
-    }
-    for (name, v) in [("level", params.level), ("alpha", params.alpha)] {
-        if !(v > 0.0 && v < 1.0) {
-            return bad(format!("param `{name}` = {v} must be between 0 and 1"));
-        }
-    }
-    Ok(())
+/// Rules out params no test can mean: no draws, a level of 1.5, an alpha of `nan`. Found when
+/// `pipeline.toml` is loaded, before anything runs.
+fn check_params(p: &Params) -> Result<(), crate::ParamError> {
+    use crate::params::{count_in, in_open_range};
+    count_in(
+        "draws",
+        p.draws,
+        1,
+        10_000_000,
+        "10 000 or more for publication",
+    )?;
+    in_open_range("level", p.level, 0.0, 1.0)?;
+    in_open_range("alpha", p.alpha, 0.0, 1.0)
 }
 
 /// Runs the stage.

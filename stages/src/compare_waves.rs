@@ -56,7 +56,7 @@ pub static SPEC: KindSpec = KindSpec {
         Slot { name: "network_metrics", numbered: false, required: false, table: true, doc: "compute_metrics.network_metrics (the network type of each wave on `layer`)" },
     ],
     outputs: &["actor_turnover", "project_dynamics", "tie_survival", "wave_comparison"],
-    normalize: crate::params::normalize::<Params>,
+    normalize: |t| crate::params::normalize_checked::<Params>(t, check_params),
     run,
 };
 
@@ -129,6 +129,18 @@ fn default_prior_layer() -> String {
 fn default_after_layer() -> String {
     "after".into()
 }
+/// `qap_permutations = 0` turns the QAP test off; a typo of a few zeros too many would run for
+/// days. Found when `pipeline.toml` is loaded.
+fn check_params(p: &Params) -> Result<(), crate::ParamError> {
+    crate::params::count_in(
+        "qap_permutations",
+        p.qap_permutations,
+        0,
+        10_000_000,
+        "0 turns the test off; 10 000 or more for publication",
+    )
+}
+
 fn default_qap_permutations() -> usize {
     999
 }

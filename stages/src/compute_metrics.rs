@@ -239,32 +239,7 @@ fn check_params(p: &Params) -> Result<(), crate::ParamError> {
 #[allow(clippy::too_many_lines)]
 pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let params: Params = input.params()?;
-    for (name, v) in [
-        ("centred_cd", params.centred_cd),
-        (
-            "centred_betweenness_share",
-            params.centred_betweenness_share,
-        ),
-        ("hub_ratio", params.hub_ratio),
-        ("polycentric_cd", params.polycentric_cd),
-        (
-            "polycentric_betweenness_share",
-            params.polycentric_betweenness_share,
-        ),
-        ("grey_partner_ratio", params.grey_partner_ratio),
-    ] {
-        if !(0.0..=1.0).contains(&v) {
-            return Err(StageError::Compute(format!(
-                "param `{name}` = {v} must be between 0 and 1"
-            )));
-        }
-    }
-    if !(params.dominance.is_finite() && params.dominance >= 1.0) {
-        return Err(StageError::Compute(format!(
-            "param `dominance` = {} must be a number ≥ 1",
-            params.dominance
-        )));
-    }
+    check_params(&params)?;
     let actors = input.table("actors")?;
     let mut info: BTreeMap<String, ActorInfo> = BTreeMap::new();
     {

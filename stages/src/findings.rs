@@ -64,7 +64,7 @@ pub static SPEC: KindSpec = KindSpec {
         Slot { name: "projects", numbered: false, required: false, table: false, doc: "projects.csv with the case-study coding (F8)" },
     ],
     outputs: &["findings"],
-    normalize: crate::params::normalize::<Params>,
+    normalize: |t| crate::params::normalize_checked::<Params>(t, check_params),
     run,
 };
 
@@ -919,6 +919,49 @@ fn read_branch(
     }
 }
 
+/// Rules out params no rule can mean: a confidence of 1.5, a share of `nan`, no bootstrap draws.
+/// Found when `pipeline.toml` is loaded, before anything runs.
+fn check_params(p: &Params) -> Result<(), crate::ParamError> {
+    use crate::params::{count_in, in_open_range, in_range};
+    count_in(
+        "bootstrap",
+        p.bootstrap,
+        1,
+        1_000_000,
+        "2,000 or more for a 95% interval",
+    )?;
+    in_open_range("confidence", p.confidence, 0.0, 1.0)?;
+    for (name, v) in [
+        ("f1_share", p.f1_share),
+        ("f3_jaccard", p.f3_jaccard),
+        ("f3_type_kept", p.f3_type_kept),
+        ("f7_reported", p.f7_reported),
+        ("f7_max_width", p.f7_max_width),
+        ("f8_majority", p.f8_majority),
+        ("f8_rare_share", p.f8_rare_share),
+    ] {
+        in_range(name, v, 0.0, 1.0)?;
+    }
+    // Differences of shares lie in [-1, 1]; a change in mean actors and a ratio of counts are
+    // unbounded but must be numbers.
+    for (name, v) in [
+        ("f4_sector_margin", p.f4_sector_margin),
+        ("f6_margin", p.f6_margin),
+    ] {
+        in_range(name, v, -1.0, 1.0)?;
+    }
+    in_range("f4_actor_change", p.f4_actor_change, -1e9, 1e9)?;
+    in_range("f5_ratio", p.f5_ratio, 0.0, 1e9)?;
+    if p.type_wave < 1 {
+        return Err(crate::ParamError::out_of_range(
+            "type_wave",
+            p.type_wave,
+            "it must be a wave number (1 or more)",
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the stage.
 ///
 /// # Errors
@@ -928,28 +971,7 @@ fn read_branch(
 #[allow(clippy::too_many_lines)]
 pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let params: Params = input.params()?;
-    if !(params.confidence > 0.0 && params.confidence < 1.0) {
-        return Err(StageError::Compute(format!(
-            "param `confidence` = {} must be between 0 and 1",
-            params.confidence
-        )));
-    }
-    if params.bootstrap == 0 {
-        return Err(StageError::Compute(
-            "param `bootstrap` must be at least 1 (2,000 or more for a 95% interval)".into(),
-        ));
-    }
-    for (name, v) in [
-        ("f7_max_width", params.f7_max_width),
-        ("f8_majority", params.f8_majority),
-        ("f8_rare_share", params.f8_rare_share),
-    ] {
-        if !(0.0..=1.0).contains(&v) {
-            return Err(StageError::Compute(format!(
-                "param `{name}` = {v} must be between 0 and 1"
-            )));
-        }
-    }
+    check_params(&params)?;
     let boot = Boot {
         params: &params,
         seed: input.seed,

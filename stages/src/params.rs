@@ -86,6 +86,51 @@ impl ParamError {
     }
 }
 
+impl From<ParamError> for crate::StageError {
+    /// The same check, when a stage is run with params that skipped normalisation (tests, fuzzing).
+    fn from(e: ParamError) -> Self {
+        if e.path.is_empty() {
+            Self::Compute(e.message)
+        } else {
+            Self::Compute(format!("param `{}`: {}", e.path.join("."), e.message))
+        }
+    }
+}
+
+/// Checks that `value` is a finite number strictly between `lo` and `hi` (a confidence level, a
+/// test size).
+pub(crate) fn in_open_range(name: &str, value: f64, lo: f64, hi: f64) -> Result<(), ParamError> {
+    if value.is_finite() && value > lo && value < hi {
+        Ok(())
+    } else {
+        Err(ParamError::out_of_range(
+            name,
+            value,
+            &format!("it must be a number strictly between {lo} and {hi}"),
+        ))
+    }
+}
+
+/// Checks that a count lies in `min..=max` (bootstrap draws, permutations): below `min` nothing
+/// can be estimated, above `max` a typo (a few zeros too many) would run for days.
+pub(crate) fn count_in(
+    name: &str,
+    value: usize,
+    min: usize,
+    max: usize,
+    why: &str,
+) -> Result<(), ParamError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ParamError::out_of_range(
+            name,
+            value,
+            &format!("it must be between {min} and {max} ({why})"),
+        ))
+    }
+}
+
 /// Checks that `value` is a finite number in `lo..=hi`.
 pub(crate) fn in_range(name: &str, value: f64, lo: f64, hi: f64) -> Result<(), ParamError> {
     if value.is_finite() && (lo..=hi).contains(&value) {

@@ -419,6 +419,89 @@ fn issue12_8_out_of_range_params_are_config_errors_at_their_line() {
     }
 }
 
+/// The analysis stages' params are checked when `pipeline.toml` loads too: a confidence of 1.5,
+/// an alpha of `nan`, no bootstrap draws or a permutation count with zeros too many stop every
+/// command with exit 2 at the line, before anything runs.
+#[test]
+fn issue12_8_analysis_params_out_of_range_are_config_errors_at_their_line() {
+    let cases = [
+        (
+            "bootstrap = 9999, confidence = 0.95",
+            "bootstrap = 9999, confidence = 1.5",
+            "confidence",
+        ),
+        (
+            "bootstrap = 9999, confidence = 0.95",
+            "bootstrap = 0, confidence = 0.95",
+            "bootstrap",
+        ),
+        (
+            "bootstrap = 9999, confidence = 0.95",
+            "bootstrap = 9999, confidence = 0.95, f1_share = nan",
+            "f1_share",
+        ),
+        (
+            "bootstrap = 9999, confidence = 0.95",
+            "bootstrap = 9999, confidence = 0.95, f6_margin = -2.0",
+            "f6_margin",
+        ),
+        (
+            "params = { draws = 10000 }",
+            "params = { draws = 10000, alpha = nan }",
+            "alpha",
+        ),
+        (
+            "params = { draws = 10000 }",
+            "params = { draws = 10000, level = 1.0 }",
+            "level",
+        ),
+        (
+            "params = { draws = 10000 }",
+            "params = { draws = 0 }",
+            "draws",
+        ),
+        (
+            "qap_permutations = 999,",
+            "qap_permutations = 100000000000,",
+            "qap_permutations",
+        ),
+        (
+            "ei_permutations = 999 }",
+            "ei_permutations = 999, hub_ratio = inf }",
+            "hub_ratio",
+        ),
+    ];
+    let p = new_project();
+    let pristine = p.read("pipeline.toml");
+    let before = p.snapshot_files();
+    for (from, to, param) in cases {
+        p.write("pipeline.toml", &pristine);
+        p.edit("pipeline.toml", from, to);
+        let line = p
+            .read("pipeline.toml")
+            .lines()
+            .position(|l| l.contains(to))
+            .unwrap()
+            + 1;
+        let run = p.wecare(&["run"]);
+        assert_eq!(run.code, 2, "{to}: {}", run.stderr);
+        no_panic(&run);
+        assert!(
+            run.stderr.contains(&format!("pipeline.toml:{line}:")),
+            "{to}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(param), "{to}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("out of range") || run.stderr.contains("not a finite number"),
+            "{to}: {}",
+            run.stderr
+        );
+    }
+    p.write("pipeline.toml", &pristine);
+    assert_eq!(p.snapshot_files(), before);
+}
+
 // 9. Engine code is in the fingerprint.
 
 #[test]

@@ -14,6 +14,7 @@ mod metrics;
 mod report;
 mod resolution;
 mod robustness;
+mod scale;
 mod sizes;
 mod synth;
 mod verify;

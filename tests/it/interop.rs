@@ -661,3 +661,142 @@ fn snakemake_runs_the_exported_snakefile_to_the_same_bytes_as_wecare_run() {
     }
     assert!(p.stale().is_empty(), "{:?}", p.stale());
 }
+
+/// xmllint (Debian's libxml2-utils; `.ci/run` installs it), or `None` (skip) when it is missing
+/// and tools are not required.
+fn xmllint() -> Option<PathBuf> {
+    let required = std::env::var("WECARE_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    let found = std::env::var_os("WECARE_XMLLINT")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join("xmllint"))
+                    .find(|p| p.is_file())
+            })
+        });
+    if found.is_none() {
+        assert!(
+            !required,
+            "WECARE_REQUIRE_TOOLS=1 but xmllint is not installed (apt-get install libxml2-utils)"
+        );
+        eprintln!("note: xmllint not found: skipping the XSD checks");
+    }
+    found
+}
+
+/// Validates `files` against `schema`; returns xmllint's verdict per file.
+fn validate(xmllint: &Path, schema: &str, files: &[PathBuf]) -> (bool, String) {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/schemas")
+        .join(schema);
+    let out = Command::new(xmllint)
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .args(files)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn files_with(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every GraphML file validates against the GraphML schema and every GEXF file against the
+/// GEXF 1.3 schema (both under tests/schemas/), for the default project's files and for names
+/// full of what XML must escape; a broken file fails, so the schemas are not vacuous.
+#[test]
+fn graphml_and_gexf_files_validate_against_their_schemas() {
+    let Some(xmllint) = xmllint() else { return };
+    let p = default_project();
+    let out = p.path().join("outputs/export_networks");
+    let graphml = files_with(&out.join("graphml"), "graphml");
+    let gexf = files_with(&out.join("gexf"), "gexf");
+    assert_eq!((graphml.len(), gexf.len()), (88, 88));
+    let (ok, log) = validate(&xmllint, "graphml.xsd", &graphml);
+    assert!(ok, "{log}");
+    let (ok, log) = validate(&xmllint, "gexf-1.3.xsd", &gexf);
+    assert!(ok, "{log}");
+
+    // Names with markup characters, quotes and non-ASCII letters, through the stage and
+    // through `wecare export`.
+    let dir = tempfile::tempdir().unwrap();
+    let q = Project { dir };
+    q.ok(&["new", "."]);
+    q.write(
+        "data/raw/wave1.csv",
+        "project,respondent,respondent_type,alter,alter_type,relation,intensity\n\
+         EXAMPLE,\"Coop \"\"L'Arca\"\" & <Figli>\",Cooperativa,Società Àncora — ONLUS,Associazione,collaboration,2\n\
+         EXAMPLE,Società Àncora — ONLUS,Associazione,Comune di Cuneo ]]> 1,Comune,collaboration,3\n",
+    );
+    q.write(
+        "data/raw/roster1.csv",
+        "project,organisation,organisation_type,responded\n\
+         EXAMPLE,\"Coop \"\"L'Arca\"\" & <Figli>\",Cooperativa,yes\n\
+         EXAMPLE,Società Àncora — ONLUS,Associazione,yes\n",
+    );
+    q.ok(&["run"]);
+    let export = q.path().join("exported");
+    for format in ["graphml", "gexf"] {
+        q.ok(&["export", format, "--out", export.to_str().unwrap()]);
+    }
+    let out = q.path().join("outputs/export_networks");
+    let mut graphml = files_with(&out.join("graphml"), "graphml");
+    graphml.extend(files_with(&export.join("graphml"), "graphml"));
+    let mut gexf = files_with(&out.join("gexf"), "gexf");
+    gexf.extend(files_with(&export.join("gexf"), "gexf"));
+    // Stage and on-demand files alike: the one project's wave-1 collaboration network (no prior
+    // ties were reported), in each place.
+    assert_eq!((graphml.len(), gexf.len()), (2, 2), "{graphml:?}");
+    let text = std::fs::read_to_string(&gexf[0]).unwrap();
+    assert!(
+        text.contains("&amp;") && text.contains("&lt;Figli&gt;"),
+        "{text}"
+    );
+    let (ok, log) = validate(&xmllint, "graphml.xsd", &graphml);
+    assert!(ok, "{log}");
+    let (ok, log) = validate(&xmllint, "gexf-1.3.xsd", &gexf);
+    assert!(ok, "{log}");
+
+    // The schemas catch an edge to an unknown node, an undeclared attribute and a bad type.
+    let bad = tempfile::tempdir().unwrap();
+    let one = std::fs::read_to_string(&graphml[0]).unwrap();
+    for (i, broken) in [
+        one.replacen("target=\"", "target=\"nobody", 1),
+        one.replacen("<data key=\"n0\">", "<data key=\"undeclared\">", 1),
+        one.replacen("attr.type=\"double\"", "attr.type=\"real\"", 1),
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_ne!(broken, &one);
+        let f = bad.path().join(format!("broken{i}.graphml"));
+        std::fs::write(&f, broken).unwrap();
+        assert!(!validate(&xmllint, "graphml.xsd", &[f]).0, "{broken}");
+    }
+    let one = std::fs::read_to_string(&gexf[0]).unwrap();
+    for (i, broken) in [
+        one.replacen("source=\"", "source=\"nobody", 1),
+        one.replacen("for=\"n0\"", "for=\"undeclared\"", 1),
+        one.replacen("version=\"1.3\"", "version=\"1.2\"", 1),
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_ne!(broken, &one);
+        let f = bad.path().join(format!("broken{i}.gexf"));
+        std::fs::write(&f, broken).unwrap();
+        assert!(!validate(&xmllint, "gexf-1.3.xsd", &[f]).0, "{broken}");
+    }
+}

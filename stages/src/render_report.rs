@@ -85,6 +85,15 @@ pub struct Params {
     /// Draw a sociogram for every project and wave.
     #[serde(default = "default_true")]
     pub sociograms: bool,
+    /// At most this many projects get sociograms and a panel in the small multiples (the first
+    /// by project id); a regional or national programme's networks are all in
+    /// `export_networks`' files instead, and the report says so.
+    #[serde(default = "default_sociogram_projects")]
+    pub sociogram_projects: usize,
+}
+
+fn default_sociogram_projects() -> usize {
+    60
 }
 
 fn default_layer() -> String {

@@ -438,3 +438,47 @@ fn an_upstream_param_change_with_unchanged_outputs_restales_only_the_report() {
     assert!(run.stdout.contains("1 run, 11 fresh"), "{}", run.stdout);
     assert!(p.stale().is_empty());
 }
+
+/// A programme of thousands of projects does not get thousands of sociograms: at most
+/// `sociogram_projects` projects are drawn (the first by id), and both languages say how many
+/// were left out and where every network is.
+#[test]
+fn sociograms_are_capped_and_the_report_says_how_many_were_left_out() {
+    let p = rendered(2);
+    p.edit(
+        "pipeline.toml",
+        "params = { layer = \"collaboration\", sociograms = true }",
+        "params = { layer = \"collaboration\", sociograms = true, sociogram_projects = 5 }",
+    );
+    p.ok(&["run", "render_report"]);
+    let figures: Vec<String> = std::fs::read_dir(p.path().join("outputs/render_report/figures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("sociogram-"))
+        .collect();
+    // 5 projects × 3 waves × 2 languages, the first five by id.
+    assert_eq!(figures.len(), 30, "{figures:?}");
+    assert!(figures
+        .iter()
+        .all(|f| ["WCR-01", "WCR-02", "WCR-03", "WCR-04", "WCR-05"]
+            .iter()
+            .any(|p| f.contains(p))));
+    let en = p.read("outputs/render_report/index.html");
+    assert!(
+        en.contains("first 5 of the 22 projects with ties"),
+        "English note missing"
+    );
+    let it = p.read("outputs/render_report/index.it.html");
+    assert!(
+        it.contains("primi 5 dei 22 progetti con legami"),
+        "Italian note missing"
+    );
+    // The lock lists exactly the files on disk: no entry for a sociogram no longer drawn.
+    let lock = p.read("pipeline.lock");
+    assert_eq!(
+        lock.matches("outputs/render_report/figures/sociogram-")
+            .count(),
+        30
+    );
+    assert!(p.stale().is_empty());
+}

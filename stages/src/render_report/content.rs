@@ -76,6 +76,8 @@ pub struct Data<'a> {
     /// Rows of projects.csv as column → value.
     projects: Vec<BTreeMap<String, String>>,
     graphs: BTreeMap<String, ProjectGraph>,
+    /// Projects with ties on the layer: more than `graphs` holds when sociograms are capped.
+    graphs_total: usize,
     layer: String,
 }
 
@@ -128,10 +130,11 @@ impl<'a> Data<'a> {
             dataset_file,
             projects,
             graphs: BTreeMap::new(),
+            graphs_total: 0,
             layer: params.layer.clone(),
         };
         if params.sociograms {
-            data.graphs = data.lay_out()?;
+            (data.graphs, data.graphs_total) = data.lay_out(params.sociogram_projects)?;
         }
         Ok(data)
     }
@@ -140,9 +143,10 @@ impl<'a> Data<'a> {
         self.input.tables.get(slot)
     }
 
-    fn lay_out(&self) -> Result<BTreeMap<String, ProjectGraph>, StageError> {
+    /// The layouts of the first `cap` projects with ties, and how many projects have ties.
+    fn lay_out(&self, cap: usize) -> Result<(BTreeMap<String, ProjectGraph>, usize), StageError> {
         let (Some(ties), Some(actors)) = (self.table("ties"), self.table("actors")) else {
-            return Ok(BTreeMap::new());
+            return Ok((BTreeMap::new(), 0));
         };
         let ids = strs(actors, "actor_id", "actors")?;
         let sectors = strs(actors, "sector", "actors")?;
@@ -175,8 +179,9 @@ impl<'a> Data<'a> {
                 .or_default()
                 .insert((a, b));
         }
+        let total = by_project.len();
         let mut out = BTreeMap::new();
-        for (proj, waves) in by_project {
+        for (proj, waves) in by_project.into_iter().take(cap) {
             let ids: BTreeSet<&str> = waves
                 .values()
                 .flatten()
@@ -211,7 +216,19 @@ impl<'a> Data<'a> {
                 .collect();
             out.insert(proj.to_string(), ProjectGraph { nodes, edges });
         }
-        Ok(out)
+        Ok((out, total))
+    }
+
+    /// A sentence for when sociograms are drawn for only some projects (empty otherwise).
+    fn capped_note(&self, lang: Lang) -> String {
+        if self.graphs.len() >= self.graphs_total {
+            return String::new();
+        }
+        let (shown, total) = (self.graphs.len(), self.graphs_total);
+        match lang {
+            Lang::En => format!(" Drawn for the first {shown} of the {total} projects with ties, by project id (param `sociogram_projects`); every project's network is in `outputs/export_networks/` (GEXF for Gephi, GraphML)."),
+            Lang::It => format!(" Disegnati per i primi {shown} dei {total} progetti con legami, per codice di progetto (parametro `sociogram_projects`); la rete di ogni progetto è in `outputs/export_networks/` (GEXF per Gephi, GraphML)."),
+        }
     }
 }
 
@@ -675,8 +692,8 @@ fn slot_blocks(lang: Lang, data: &Data<'_>, slot: &str) -> Result<Vec<Block>, St
             out.push(Block::Table(t));
             if !data.graphs.is_empty() {
                 out.push(Block::Md(match lang {
-                    Lang::En => format!("### Sociograms\n\nOne sociogram per project and wave (layer `{layer}`): colour = sector, size = degree, squares = enti gestori. The layout is force-directed (Fruchterman–Reingold, seeded, {} iterations) on the union of the three waves, so an organisation keeps its place from wave to wave.", super::layout::ITERATIONS),
-                    Lang::It => format!("### Sociogrammi\n\nUn sociogramma per progetto e ondata (livello `{layer}`): colore = settore, dimensione = grado, quadrati = enti gestori. La disposizione è a forze (Fruchterman–Reingold, con seme, {} iterazioni) sull'unione delle tre ondate, così un'organizzazione mantiene il suo posto da un'ondata all'altra.", super::layout::ITERATIONS),
+                    Lang::En => format!("### Sociograms\n\nOne sociogram per project and wave (layer `{layer}`): colour = sector, size = degree, squares = enti gestori. The layout is force-directed (Fruchterman–Reingold, seeded, {} iterations) on the union of the three waves, so an organisation keeps its place from wave to wave.{}", super::layout::ITERATIONS, data.capped_note(lang)),
+                    Lang::It => format!("### Sociogrammi\n\nUn sociogramma per progetto e ondata (livello `{layer}`): colore = settore, dimensione = grado, quadrati = enti gestori. La disposizione è a forze (Fruchterman–Reingold, con seme, {} iterazioni) sull'unione delle tre ondate, così un'organizzazione mantiene il suo posto da un'ondata all'altra.{}", super::layout::ITERATIONS, data.capped_note(lang)),
                 }));
                 for (proj, graph) in &data.graphs {
                     let mut figs = Vec::new();
@@ -867,7 +884,7 @@ fn slot_blocks(lang: Lang, data: &Data<'_>, slot: &str) -> Result<Vec<Block>, St
                 out.push(Block::Figures(vec![figure(
                     lang,
                     "network-types",
-                    tr(lang, "Small multiples: every project's wave-1 network, grouped by network type.", "Piccoli multipli: la rete di ogni progetto all'ondata 1, raggruppata per tipo di rete."),
+                    tr(lang, "Small multiples: every project's wave-1 network, grouped by network type.", "Piccoli multipli: la rete di ogni progetto all'ondata 1, raggruppata per tipo di rete.") + &data.capped_note(lang),
                     figures::small_multiples(lang, lang.t("Network types (wave 1)"), &panels),
                 )?]));
             }

@@ -16,6 +16,7 @@ const PRESENTATION: &[&str] = &[
     "diagnostic.rs",
     "dirty_reason.rs",
     "error.rs",
+    "hash_cache.rs",
     "main.rs",
     "printer.rs",
     "project_lock.rs",
@@ -49,6 +50,14 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let src = manifest.join("src");
     println!("cargo:rerun-if-changed=src");
+    // Link the binaries as position-dependent executables on Linux: a PIE of this size carries
+    // ~150,000 relative relocations that the loader applies at every start (≈ 3 ms of a 4 ms
+    // no-op). The objects are position-independent either way; only the final link changes.
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux")
+        && std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("x86_64")
+    {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
     let mut files = Vec::new();
     collect(&src, &src, &mut files);
     let mut hasher = blake3::Hasher::new_derive_key("wecare engine code identity v1");

@@ -33,7 +33,11 @@ pub struct StageStatus {
 /// # Errors
 /// When an input file cannot be read.
 pub fn statuses(pipeline: &Pipeline) -> Result<Vec<StageStatus>, Error> {
-    let lock = Lock::read(&pipeline.root);
+    statuses_with(pipeline, &Lock::read(&pipeline.root))
+}
+
+/// [`statuses`] against a lock already read.
+fn statuses_with(pipeline: &Pipeline, lock: &Lock) -> Result<Vec<StageStatus>, Error> {
     let mut fresh: BTreeMap<String, bool> = BTreeMap::new();
     let mut out = Vec::new();
     for name in pipeline.dag.topo_order() {
@@ -77,8 +81,8 @@ pub fn statuses(pipeline: &Pipeline) -> Result<Vec<StageStatus>, Error> {
 /// # Errors
 /// When an input file cannot be read.
 pub fn status(pipeline: &Pipeline, json: bool, printer: &Printer) -> Result<(), Error> {
-    let stages = statuses(pipeline)?;
     let lock = Lock::read(&pipeline.root);
+    let stages = statuses_with(pipeline, &lock)?;
     let warnings: Vec<String> = lock.unreadable.iter().map(ToString::to_string).collect();
     let orphans = orphans(pipeline, &lock);
     for w in &warnings {

@@ -108,6 +108,22 @@ impl HashCache {
     /// When the file cannot be read or is not a regular file.
     pub fn hash(&self, rel: &str) -> std::io::Result<(String, u64)> {
         let full = self.root.join(rel);
+        // A hit costs one stat: no open, no read.
+        if self.enabled {
+            if let Some(stamp) = std::fs::metadata(&full)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .and_then(|m| Stamp::of(&m))
+            {
+                let mut state = self.lock();
+                self.load(&mut state);
+                if let Some((cached, hash)) = state.entries.get(rel) {
+                    if *cached == stamp {
+                        return Ok((hash.clone(), stamp.size));
+                    }
+                }
+            }
+        }
         let mut file = std::fs::File::open(&full)?;
         let meta = file.metadata()?;
         // Never a device, a FIFO or a directory: `/dev/zero` would hash forever.
@@ -118,15 +134,6 @@ impl HashCache {
             ));
         }
         let stamp = Stamp::of(&meta).filter(|_| self.enabled);
-        if let Some(stamp) = stamp {
-            let mut state = self.lock();
-            self.load(&mut state);
-            if let Some((cached, hash)) = state.entries.get(rel) {
-                if *cached == stamp {
-                    return Ok((hash.clone(), stamp.size));
-                }
-            }
-        }
         let started = SystemTime::now();
         let (hash, size) = hash_reader(&mut file)?;
         // Keep the entry only if nothing can have changed the file in the tick it was hashed in,

@@ -165,24 +165,32 @@ impl Lock {
             line,
             message,
         };
-        let doc = match toml_edit::ImDocument::parse(text) {
-            Ok(doc) => doc,
-            Err(e) => {
-                let line = e.span().map(|s| line_at(text, s.start));
-                let msg = e.message().lines().next().unwrap_or("").trim().to_string();
-                lock.unreadable
-                    .push(whole(format!("is not valid TOML ({msg})"), line));
-                return lock;
-            }
-        };
-        let Ok(table) = text.parse::<toml::Table>() else {
-            lock.unreadable
-                .push(whole("is not valid TOML".into(), None));
+        // One parse on the common path; the span-keeping parse only when a problem needs a line.
+        let Ok(mut table) = text.parse::<toml::Table>() else {
+            let (msg, line) = match toml_edit::ImDocument::parse(text) {
+                Err(e) => (
+                    e.message().lines().next().unwrap_or("").trim().to_string(),
+                    e.span().map(|s| line_at(text, s.start)),
+                ),
+                Ok(_) => (String::new(), None),
+            };
+            let what = if msg.is_empty() {
+                "is not valid TOML".to_string()
+            } else {
+                format!("is not valid TOML ({msg})")
+            };
+            lock.unreadable.push(whole(what, line));
             return lock;
         };
+        let spanned = std::cell::OnceCell::new();
+        let doc = || {
+            spanned
+                .get_or_init(|| toml_edit::ImDocument::parse(text).ok())
+                .as_ref()
+        };
         if table.get("version").and_then(toml::Value::as_integer) != Some(FORMAT_VERSION) {
-            let line = doc
-                .get_key_value("version")
+            let line = doc()
+                .and_then(|d| d.get_key_value("version"))
                 .and_then(|(k, _)| k.span())
                 .map(|s| line_at(text, s.start));
             lock.unreadable.push(whole(
@@ -191,8 +199,10 @@ impl Lock {
             ));
             return lock;
         }
-        let spans = doc.get("stages").and_then(toml_edit::Item::as_table_like);
         let line_of = |name: &str, path: &[&str]| -> Option<usize> {
+            let spans = doc()?
+                .get("stages")
+                .and_then(toml_edit::Item::as_table_like);
             let mut item = spans?.get_key_value(name)?;
             let mut at = item.0.span().or_else(|| item.1.span());
             for key in path {
@@ -204,11 +214,11 @@ impl Lock {
             }
             at.map(|s| line_at(text, s.start))
         };
-        match table.get("stages") {
+        match table.remove("stages") {
             None => {}
             Some(toml::Value::Table(stages)) => {
                 for (name, value) in stages {
-                    let parsed = value.clone().try_into::<LockEntry>().map_err(|e| {
+                    let parsed = value.try_into::<LockEntry>().map_err(|e| {
                         let msg = e.to_string();
                         (
                             format!(
@@ -218,16 +228,16 @@ impl Lock {
                             Vec::new(),
                         )
                     });
-                    match parsed.and_then(|entry| entry.check(name).map(|()| entry)) {
+                    match parsed.and_then(|entry| entry.check(&name).map(|()| entry)) {
                         Ok(entry) => {
-                            lock.stages.insert(name.clone(), entry);
+                            lock.stages.insert(name, entry);
                         }
                         Err((message, path)) => lock.unreadable.push(LockProblem {
-                            stage: Some(name.clone()),
                             line: line_of(
-                                name,
+                                &name,
                                 &path.iter().map(String::as_str).collect::<Vec<_>>(),
                             ),
+                            stage: Some(name),
                             message,
                         }),
                     }

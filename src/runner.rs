@@ -831,7 +831,8 @@ fn write_run_log(
             .append(true)
             .open(dir.join("runs.jsonl"))
         {
-            let _ = writeln!(file, "{record}");
+            // One write: the Display of a JSON value would reach the file token by token.
+            let _ = file.write_all(format!("{record}\n").as_bytes());
         }
     }
 }

@@ -142,6 +142,27 @@ const NOT_STAGE_CODE: &[&str] = &["scaffold", "synth"];
 /// dependency version changes it; editing another kind's module does not.
 #[must_use]
 pub fn code_identity(kind: &str) -> String {
+    // Computed once per kind and process: a no-op asks for it for every stage.
+    static KNOWN: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+    > = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(id) = known
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(kind)
+    {
+        return id.clone();
+    }
+    let id = compute_code_identity(kind);
+    known
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(kind.to_string(), id.clone());
+    id
+}
+
+fn compute_code_identity(kind: &str) -> String {
     let own_file = format!("{kind}.rs");
     let own_dir = format!("{kind}/");
     // Domain commands (`wecare synth`, `wecare new`) live here too but no stage calls them.

@@ -119,8 +119,10 @@ def section_sizes(work):
         shutil.copy(os.path.join(ROOT, "pipeline.toml"), p)
         synth_wall, synth_rss, _ = timed([BIN, "-q", "-C", p, "synth", "--projects", str(n)])
         wall, rss, _ = timed([BIN, "-q", "-C", p, "run"])
+        # The stage times of the full run, read before the no-op runs append their records.
+        per_stage = stage_seconds(p)
         noop = wall_ms([BIN, "-q", "-C", p, "run"], reps=REPS)
-        results[n] = (p, synth_wall, wall, rss, noop, stage_seconds(p))
+        results[n] = (p, synth_wall, wall, rss, noop, per_stage)
         say(f"- N = {n}: synth {synth_wall:.1f} s ({synth_rss:.0f} MB); full run {wall:.1f} s, peak RSS {rss:.0f} MB; no-op {noop:.1f} ms")
     stages = sorted({s for r in results.values() for s in r[5]})
     say()

@@ -7,7 +7,7 @@
 //! its Parquet bytes, so a rebuilt upstream with identical output does not invalidate its
 //! children). Fields are never joined into strings, and no mtime or absolute path is ever hashed.
 use std::collections::BTreeMap;
-use std::io::Read as _;
+use std::io::Read;
 use std::path::Path;
 
 mod engine_code {
@@ -117,11 +117,19 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
             "not a regular file",
         ));
     }
+    hash_reader(&mut file)
+}
+
+/// blake3 of everything `reader` yields, and how many bytes that was.
+///
+/// # Errors
+/// When reading fails.
+pub fn hash_reader(reader: &mut impl Read) -> std::io::Result<(String, u64)> {
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut total = 0u64;
     loop {
-        let n = file.read(&mut buf)?;
+        let n = reader.read(&mut buf)?;
         if n == 0 {
             break;
         }

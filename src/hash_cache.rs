@@ -16,7 +16,6 @@
 //! `status` and `run` use it: `verify`, `show` and the hash a run records of what a stage read
 //! always hash the bytes.
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -135,7 +134,7 @@ impl HashCache {
         }
         let stamp = Stamp::of(&meta).filter(|_| self.enabled);
         let started = SystemTime::now();
-        let (hash, size) = hash_reader(&mut file)?;
+        let (hash, size) = crate::fingerprint::hash_reader(&mut file)?;
         // Keep the entry only if nothing can have changed the file in the tick it was hashed in,
         // and only if it was not changed while being read.
         let after = file.metadata().ok().and_then(|m| Stamp::of(&m));
@@ -231,21 +230,6 @@ fn parse(text: &str) -> BTreeMap<String, (Stamp, String)> {
             (!rel.is_empty()).then(|| (rel.to_string(), (stamp, hash.to_string())))
         })
         .collect()
-}
-
-fn hash_reader(file: &mut std::fs::File) -> std::io::Result<(String, u64)> {
-    let mut hasher = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut total = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((hasher.finalize().to_hex().to_string(), total))
 }
 
 #[cfg(test)]

@@ -148,10 +148,20 @@ impl Lock {
             ));
         }
         match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Self::parse(&text),
-                Err(_) => whole("is not UTF-8 text".into()),
-            },
+            Ok(bytes) => {
+                let key = blake3::hash(&bytes).to_hex().to_string();
+                if let Some(lock) = ParsedCache::load(root, &key) {
+                    return lock;
+                }
+                match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        let lock = Self::parse(&text);
+                        ParsedCache::store(root, &key, &lock);
+                        lock
+                    }
+                    Err(_) => whole("is not UTF-8 text".into()),
+                }
+            }
             Err(e) => whole(format!("cannot be read ({e})")),
         }
     }
@@ -270,6 +280,58 @@ impl Lock {
     /// When the file cannot be written.
     pub fn write(&self, root: &Path) -> std::io::Result<()> {
         crate::table_io::write_atomic(&root.join(LOCK_FILE), self.render().as_bytes())
+    }
+}
+
+/// The entries of a lock that parsed cleanly, as JSON in `.wecare/lock-cache.json` (never
+/// committed), keyed by the blake3 of the lock's bytes: reading it is several times faster than
+/// parsing TOML, which was the largest part of a no-op. Only a lock without problems is cached,
+/// only when its entries come back from JSON equal, and the cached entries pass the same checks
+/// as parsed ones; a cache for other bytes, or one that cannot be read or written, is ignored.
+#[derive(Serialize, Deserialize)]
+struct ParsedCache {
+    key: String,
+    stages: BTreeMap<String, LockEntry>,
+}
+
+impl ParsedCache {
+    const FILE: &'static str = ".wecare/lock-cache.json";
+
+    fn load(root: &Path, key: &str) -> Option<Lock> {
+        let bytes = std::fs::read(root.join(Self::FILE)).ok()?;
+        let cached: Self = serde_json::from_slice(&bytes).ok()?;
+        if cached.key != key || cached.stages.iter().any(|(n, e)| e.check(n).is_err()) {
+            return None;
+        }
+        Some(Lock {
+            stages: cached.stages,
+            unreadable: Vec::new(),
+        })
+    }
+
+    fn store(root: &Path, key: &str, lock: &Lock) {
+        if !lock.unreadable.is_empty() {
+            return;
+        }
+        let cached = Self {
+            key: key.to_string(),
+            stages: lock.stages.clone(),
+        };
+        let Ok(text) = serde_json::to_vec(&cached) else {
+            return;
+        };
+        let same =
+            serde_json::from_slice::<Self>(&text).is_ok_and(|back| back.stages == lock.stages);
+        let dir = root.join(".wecare");
+        if !same || std::fs::create_dir_all(&dir).is_err() {
+            return;
+        }
+        let tmp = dir.join(format!("lock-cache.json.tmp-{}", std::process::id()));
+        if std::fs::write(&tmp, &text).is_err()
+            || std::fs::rename(&tmp, root.join(Self::FILE)).is_err()
+        {
+            let _ = std::fs::remove_file(&tmp);
+        }
     }
 }
 
@@ -396,6 +458,48 @@ mod tests {
         format!(
             "[stages.{stage}]\nkind = \"k\"\nfingerprint = \"{H}\"\ntool_version = \"t\"\ncode = \"{H}\"\nseed = \"0\"\nparams = {{}}\ninputs = {{}}\n[stages.{stage}.outputs.{output}]\npath = \"{path}\"\nhash = \"{H}\"\nbytes = 1\nrows = 1\n"
         )
+    }
+
+    #[test]
+    fn the_parsed_lock_cache_serves_the_same_lock_and_never_a_bad_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "version = {FORMAT_VERSION}\n{}{}",
+            entry("a", "t", "outputs/a/t.parquet"),
+            entry("b", "u", "outputs/b/u.parquet")
+        );
+        std::fs::write(dir.path().join(LOCK_FILE), &text).unwrap();
+        let parsed = Lock::read(dir.path());
+        assert_eq!(parsed.stages.len(), 2);
+        let cache = dir.path().join(ParsedCache::FILE);
+        assert!(cache.is_file());
+        assert_eq!(Lock::read(dir.path()), parsed);
+        // The cache is trusted only for the bytes it was made from, and only with safe entries.
+        let json = std::fs::read_to_string(&cache).unwrap();
+        let evil = json.replace("outputs/a/t.parquet", "data/raw/wave1.csv");
+        std::fs::write(&cache, &evil).unwrap();
+        assert_eq!(Lock::read(dir.path()), parsed);
+        std::fs::write(&cache, "not json").unwrap();
+        assert_eq!(Lock::read(dir.path()), parsed);
+        // A changed lock is parsed again, whatever the cache holds.
+        std::fs::write(
+            dir.path().join(LOCK_FILE),
+            text.replace("[stages.b]", "[stages.c]")
+                .replace("stages.b.", "stages.c.")
+                .replace("outputs/b/", "outputs/c/"),
+        )
+        .unwrap();
+        let again = Lock::read(dir.path());
+        assert!(again.stages.contains_key("c") && !again.stages.contains_key("b"));
+        // A lock with a problem is not cached.
+        std::fs::remove_file(&cache).unwrap();
+        std::fs::write(
+            dir.path().join(LOCK_FILE),
+            text.replace("outputs/b/u.parquet", "../x"),
+        )
+        .unwrap();
+        assert_eq!(Lock::read(dir.path()).unreadable.len(), 1);
+        assert!(!cache.exists());
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn statuses(pipeline: &Pipeline) -> Result<Vec<StageStatus>, Error> {
 }
 
 /// [`statuses`] against a lock already read.
-fn statuses_with(pipeline: &Pipeline, lock: &Lock) -> Result<Vec<StageStatus>, Error> {
+pub(crate) fn statuses_with(pipeline: &Pipeline, lock: &Lock) -> Result<Vec<StageStatus>, Error> {
     let mut fresh: BTreeMap<String, bool> = BTreeMap::new();
     let mut out = Vec::new();
     for name in pipeline.dag.topo_order() {

@@ -173,6 +173,34 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
     for problem in &lock.unreadable {
         printer.error(&format!("warning: {problem}"));
     }
+    // The common case, a no-op, decided on this thread as `status` does, without starting workers.
+    if !opts.dry_run && opts.only.is_none() && forced.is_empty() {
+        if let Ok(all) = crate::commands::statuses_with(pipeline, &lock) {
+            if all
+                .iter()
+                .filter(|s| selected.contains(&s.name))
+                .all(|s| s.state == "fresh")
+            {
+                let outcomes: BTreeMap<String, Outcome> = all
+                    .iter()
+                    .filter(|s| selected.contains(&s.name))
+                    .map(|s| {
+                        printer.verbose(&format!("fresh  {}", s.name));
+                        (s.name.clone(), Outcome::Fresh)
+                    })
+                    .collect();
+                let elapsed = started.elapsed();
+                printer.line(&format!(
+                    "nothing to do: all {} stages fresh ({:.2}s)",
+                    outcomes.len(),
+                    elapsed.as_secs_f64()
+                ));
+                write_run_log(&pipeline.root, &outcomes, &BTreeMap::new(), elapsed, 0);
+                drop(guard);
+                return Ok(());
+            }
+        }
+    }
     let run = Run {
         pipeline,
         printer,

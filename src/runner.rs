@@ -190,11 +190,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
                     })
                     .collect();
                 let elapsed = started.elapsed();
-                printer.line(&format!(
-                    "nothing to do: all {} stages fresh ({:.2}s)",
-                    outcomes.len(),
-                    elapsed.as_secs_f64()
-                ));
+                say_nothing_to_do(printer, outcomes.len(), elapsed);
                 write_run_log(&pipeline.root, &outcomes, &BTreeMap::new(), elapsed, 0);
                 drop(guard);
                 return Ok(());
@@ -276,7 +272,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
             "dry run: {would} would run, {fresh} fresh ({secs})"
         ));
     } else if ran == 0 && failed == 0 && skipped == 0 {
-        printer.line(&format!("nothing to do: all {fresh} stages fresh ({secs})"));
+        say_nothing_to_do(printer, fresh, elapsed);
     } else {
         let skipped = if skipped > 0 {
             format!(", {skipped} skipped")
@@ -678,6 +674,14 @@ fn default_jobs() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
+/// The one line of a run that found every selected stage fresh.
+fn say_nothing_to_do(printer: &Printer, fresh: usize, elapsed: Duration) {
+    printer.line(&format!(
+        "nothing to do: all {fresh} stages fresh ({:.2}s)",
+        elapsed.as_secs_f64()
+    ));
+}
+
 /// Reads a regular file (never a device or a FIFO).
 fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
@@ -811,11 +815,7 @@ fn read_only_fresh(
         .map(|s| s.name.as_str())
         .collect();
     if stale.is_empty() {
-        printer.line(&format!(
-            "nothing to do: all {} stages fresh ({:.2}s)",
-            selected.len(),
-            started.elapsed().as_secs_f64()
-        ));
+        say_nothing_to_do(printer, selected.len(), started.elapsed());
         return Ok(());
     }
     Err(match err {

@@ -771,32 +771,33 @@ fn graphml_and_gexf_files_validate_against_their_schemas() {
 
     // The schemas catch an edge to an unknown node, an undeclared attribute and a bad type.
     let bad = tempfile::tempdir().unwrap();
-    let one = std::fs::read_to_string(&graphml[0]).unwrap();
-    for (i, broken) in [
-        one.replacen("target=\"", "target=\"nobody", 1),
-        one.replacen("<data key=\"n0\">", "<data key=\"undeclared\">", 1),
-        one.replacen("attr.type=\"double\"", "attr.type=\"real\"", 1),
-    ]
-    .iter()
-    .enumerate()
-    {
-        assert_ne!(broken, &one);
-        let f = bad.path().join(format!("broken{i}.graphml"));
-        std::fs::write(&f, broken).unwrap();
-        assert!(!validate(&xmllint, "graphml.xsd", &[f]).0, "{broken}");
-    }
-    let one = std::fs::read_to_string(&gexf[0]).unwrap();
-    for (i, broken) in [
-        one.replacen("source=\"", "source=\"nobody", 1),
-        one.replacen("for=\"n0\"", "for=\"undeclared\"", 1),
-        one.replacen("version=\"1.3\"", "version=\"1.2\"", 1),
-    ]
-    .iter()
-    .enumerate()
-    {
-        assert_ne!(broken, &one);
-        let f = bad.path().join(format!("broken{i}.gexf"));
-        std::fs::write(&f, broken).unwrap();
-        assert!(!validate(&xmllint, "gexf-1.3.xsd", &[f]).0, "{broken}");
-    }
+    let rejected = |schema: &str, file: &Path, edits: [(&str, &str); 3]| {
+        let one = std::fs::read_to_string(file).unwrap();
+        let ext = file.extension().unwrap().to_string_lossy();
+        for (i, (from, to)) in edits.into_iter().enumerate() {
+            let broken = one.replacen(from, to, 1);
+            assert_ne!(broken, one);
+            let f = bad.path().join(format!("broken{i}.{ext}"));
+            std::fs::write(&f, &broken).unwrap();
+            assert!(!validate(&xmllint, schema, &[f]).0, "{broken}");
+        }
+    };
+    rejected(
+        "graphml.xsd",
+        &graphml[0],
+        [
+            ("target=\"", "target=\"nobody"),
+            ("<data key=\"n0\">", "<data key=\"undeclared\">"),
+            ("attr.type=\"double\"", "attr.type=\"real\""),
+        ],
+    );
+    rejected(
+        "gexf-1.3.xsd",
+        &gexf[0],
+        [
+            ("source=\"", "source=\"nobody"),
+            ("for=\"n0\"", "for=\"undeclared\""),
+            ("version=\"1.3\"", "version=\"1.2\""),
+        ],
+    );
 }

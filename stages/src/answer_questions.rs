@@ -46,6 +46,7 @@
 //! seed and a label naming it, its B draws split into fixed chunks with their own generators
 //! ([`crate::stats::draws`]): the same bits with 1 thread or many. With fewer than 3 projects a
 //! test's row is NaN and its `method` says why; the stage never fails for lack of data.
+mod cluster_logit;
 mod dyads;
 mod inputs;
 mod project_tests;

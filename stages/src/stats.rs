@@ -27,6 +27,9 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use statrs::stats_tests::{fishers_exact, Alternative};
 
+mod indexed;
+pub use indexed::{KendallIndex, RankIndex};
+
 /// Draws per chunk: each chunk has its own generator, whatever the thread count.
 pub const CHUNK: usize = 250;
 
@@ -486,7 +489,7 @@ impl LogitData {
     }
 }
 
-fn logistic_fn(eta: f64) -> f64 {
+pub(crate) fn logistic_fn(eta: f64) -> f64 {
     if eta >= 0.0 {
         1.0 / (1.0 + (-eta).exp())
     } else {

@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 
 use crate::stats::{self, LogitData};
 
+use super::cluster_logit::{Block, Blocks};
 use super::inputs::{RiskSet, TIE_COVARIATES};
 
 /// The result for one coefficient.
@@ -151,6 +152,48 @@ fn design(g: &Grouped, cols: &[Col], pick: &[usize]) -> (LogitData, Vec<usize>) 
     (data, owner)
 }
 
+/// The design of every project as a block of tie-level rows and project-level values.
+fn blocks(g: &Grouped, cols: &[Col]) -> Blocks {
+    let tie_pos: Vec<usize> = (0..cols.len())
+        .filter(|&c| matches!(cols[c], Col::Tie(_)))
+        .collect();
+    let project_pos: Vec<usize> = (0..cols.len())
+        .filter(|&c| !matches!(cols[c], Col::Tie(_)))
+        .collect();
+    let blocks = (0..g.projects.len())
+        .map(|j| {
+            let mut b = Block {
+                // In the order of `project_pos`: every column but the tie-level ones.
+                project: cols
+                    .iter()
+                    .filter_map(|c| match c {
+                        Col::Intercept => Some(1.0),
+                        Col::Mean(k) => Some(g.means[j][*k]),
+                        Col::Protocol => Some(g.protocol[j]),
+                        Col::Tie(_) => None,
+                    })
+                    .collect(),
+                ..Block::default()
+            };
+            for (x, s, t) in &g.rows[j] {
+                for &c in &tie_pos {
+                    if let Col::Tie(k) = cols[c] {
+                        b.ties.push(x[k]);
+                    }
+                }
+                b.successes.push(*s);
+                b.trials.push(*t);
+            }
+            b
+        })
+        .collect();
+    Blocks {
+        tie_pos,
+        project_pos,
+        blocks,
+    }
+}
+
 fn varies(values: impl Iterator<Item = f64>) -> bool {
     let mut first = None;
     for v in values {
@@ -267,12 +310,16 @@ pub(super) fn fit(
                 .into(),
         );
     };
-    // Cluster bootstrap.
+    // Cluster bootstrap: each resample refitted from the projects' blocks, weighted by how
+    // many times it drew each project (cluster_logit.rs), not from a stacked design.
+    let blocks = blocks(&g, &cols);
     let boots: Vec<Option<Vec<f64>>> =
         stats::draws(draws, seed, &format!("{label}/bootstrap"), |rng| {
-            let pick = stats::resample(rng, nproj);
-            let (d, _) = design(&g, &cols, &pick);
-            stats::logistic_coefficients(&d, Some(&full.coef))
+            let mut times = vec![0u32; nproj];
+            for j in stats::resample(rng, nproj) {
+                times[j] += 1;
+            }
+            blocks.fit(&times, &full.coef)
         });
     let failed = boots.iter().filter(|b| b.is_none()).count();
     let positions: Vec<Option<usize>> = REPORTED

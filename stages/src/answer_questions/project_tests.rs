@@ -113,24 +113,29 @@ pub(super) fn pair_tests(
             stats::kendall_tau_b
         };
         r.estimate = f(&xs, &ys);
+        // Every resample is evaluated on values sorted once (stats::RankIndex, KendallIndex):
+        // the same bits as materialising it and calling `f`, without a sort per draw.
+        let (ix, iy) = (stats::RankIndex::new(&xs), stats::RankIndex::new(&ys));
+        let kendall = (test != "spearman").then(|| stats::KendallIndex::new(&xs, &ys));
         // Permuting y against x; Spearman permutes ranks once computed.
         let (rx, ry) = (stats::ranks(&xs), stats::ranks(&ys));
         let null = stats::draws(b, setup.seed, &label(test, "permutation"), |rng| {
             let perm = stats::permutation(rng, n);
-            if test == "spearman" {
-                let py: Vec<f64> = perm.iter().map(|&i| ry[i]).collect();
-                stats::pearson(&rx, &py)
-            } else {
-                let py: Vec<f64> = perm.iter().map(|&i| ys[i]).collect();
-                stats::kendall_tau_b(&xs, &py)
+            match &kendall {
+                None => {
+                    let py: Vec<f64> = perm.iter().map(|&i| ry[i]).collect();
+                    stats::pearson(&rx, &py)
+                }
+                Some(k) => k.permuted(&perm),
             }
         });
         r.p_value = stats::permutation_p(r.estimate, &null);
         let boot = stats::draws(b, setup.seed, &label(test, "bootstrap"), |rng| {
             let idx = stats::resample(rng, n);
-            let bx: Vec<f64> = idx.iter().map(|&i| xs[i]).collect();
-            let by: Vec<f64> = idx.iter().map(|&i| ys[i]).collect();
-            f(&bx, &by)
+            match &kendall {
+                None => stats::pearson(&ix.ranks_of(&idx), &iy.ranks_of(&idx)),
+                Some(k) => k.resampled(&idx),
+            }
         });
         let (lo, hi, finite) = stats::percentile_interval(&boot, setup.level);
         (r.ci_low, r.ci_high) = (lo, hi);
@@ -190,22 +195,21 @@ pub(super) fn pair_tests(
                     |rng| fl.permuted(&stats::permutation(rng, nc)),
                 );
                 r.p_value = stats::permutation_p(r.estimate, &null);
+                // Ranks of every resample from the values sorted once (same bits as ranking
+                // the materialised resample).
+                let index = |v: &[f64]| {
+                    stats::RankIndex::new(&keep_c.iter().map(|&i| v[i]).collect::<Vec<_>>())
+                };
+                let (ix, iy) = (index(&x.values), index(&y.values));
+                let iz: Vec<stats::RankIndex> = controls.iter().map(|c| index(&c.values)).collect();
                 let boot = stats::draws(
                     b,
                     setup.seed,
                     &label("partial_spearman", "bootstrap"),
                     |rng| {
-                        let pick: Vec<usize> = stats::resample(rng, nc)
-                            .into_iter()
-                            .map(|k| keep_c[k])
-                            .collect();
-                        let bz: Vec<Vec<f64>> =
-                            controls.iter().map(|c| rank_of(&c.values, &pick)).collect();
-                        stats::partial_correlation(
-                            &rank_of(&x.values, &pick),
-                            &rank_of(&y.values, &pick),
-                            &bz,
-                        )
+                        let pick = stats::resample(rng, nc);
+                        let bz: Vec<Vec<f64>> = iz.iter().map(|z| z.ranks_of(&pick)).collect();
+                        stats::partial_correlation(&ix.ranks_of(&pick), &iy.ranks_of(&pick), &bz)
                     },
                 );
                 let (lo, hi, finite) = stats::percentile_interval(&boot, setup.level);

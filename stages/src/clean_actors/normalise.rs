@@ -811,11 +811,39 @@ fn join_initials(tokens: Vec<String>) -> Vec<String> {
     out
 }
 
-fn contains_phrase(tokens: &[String], phrase: &str) -> bool {
-    let words: Vec<&str> = phrase.split(' ').collect();
+fn contains_words(tokens: &[String], words: &[&str]) -> bool {
     tokens
         .windows(words.len())
-        .any(|w| w.iter().zip(&words).all(|(a, b)| a == b))
+        .any(|w| w.iter().zip(words).all(|(a, b)| a == b))
+}
+
+/// The dictionary kinds' full names as words, longest first (stable: dictionary order within a
+/// length), split once for every name normalised.
+fn kind_phrases() -> &'static [(Vec<&'static str>, &'static Kind)] {
+    static PHRASES: std::sync::OnceLock<Vec<(Vec<&'static str>, &'static Kind)>> =
+        std::sync::OnceLock::new();
+    PHRASES.get_or_init(|| {
+        let mut phrases: Vec<(Vec<&'static str>, &'static Kind)> = KINDS
+            .iter()
+            .flat_map(|k| k.phrases.iter().map(move |p| (p.split(' ').collect(), k)))
+            .collect();
+        phrases.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
+        phrases
+    })
+}
+
+/// A family's phrases, each as its words.
+type FamilyWords = (Vec<Vec<&'static str>>, Family);
+
+/// [`FAMILY_RULES`] with every phrase split into words once.
+fn family_rules() -> &'static [FamilyWords] {
+    static RULES: std::sync::OnceLock<Vec<FamilyWords>> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        FAMILY_RULES
+            .iter()
+            .map(|(phrases, f)| (phrases.iter().map(|p| p.split(' ').collect()).collect(), *f))
+            .collect()
+    })
 }
 
 /// Every acronym the dictionary knows, folded (codes and alternatives).
@@ -1035,16 +1063,10 @@ fn core(tokens: &[String]) -> Core {
     // Full names of dictionary kinds become their acronym, longest phrase first.
     let mut contracted = content.clone();
     let mut kind: Option<&'static Kind> = None;
-    let mut phrases: Vec<(&'static str, &'static Kind)> = KINDS
-        .iter()
-        .flat_map(|k| k.phrases.iter().map(move |p| (*p, k)))
-        .collect();
-    phrases.sort_by_key(|(p, _)| std::cmp::Reverse(p.split(' ').count()));
-    for (phrase, k) in phrases {
-        let words: Vec<&str> = phrase.split(' ').collect();
+    for (words, k) in kind_phrases() {
         if let Some(pos) = contracted
             .windows(words.len())
-            .position(|w| w.iter().zip(&words).all(|(a, b)| a == b))
+            .position(|w| w.iter().zip(words.iter()).all(|(a, b)| a == b))
         {
             contracted.splice(pos..pos + words.len(), [k.acronym.to_string()]);
         }
@@ -1104,9 +1126,9 @@ fn core(tokens: &[String]) -> Core {
         }
     }
     let mut family = kind.and_then(|k| k.family).or_else(|| {
-        FAMILY_RULES
+        family_rules()
             .iter()
-            .find(|(phrases, _)| phrases.iter().any(|p| contains_phrase(&contracted, p)))
+            .find(|(phrases, _)| phrases.iter().any(|p| contains_words(&contracted, p)))
             .map(|(_, f)| *f)
     });
     if content

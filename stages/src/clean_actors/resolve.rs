@@ -110,7 +110,8 @@ pub struct Candidate {
 #[derive(Debug, Default)]
 pub struct Resolver {
     pub records: Vec<Record>,
-    index: BTreeMap<(String, String), usize>,
+    /// Raw spelling → scope ("" or a project) → record.
+    index: BTreeMap<String, BTreeMap<String, usize>>,
     parent: Vec<usize>,
     families: Vec<BTreeSet<Family>>,
     kinds: Vec<BTreeSet<&'static str>>,
@@ -133,6 +134,8 @@ pub struct Resolver {
     member_lists: Vec<Vec<usize>>,
     /// Normalised form of each distinct raw spelling.
     norm_cache: BTreeMap<String, Normalised>,
+    /// Type label → vocabulary code (labels repeat on every row; folding them is costly).
+    label_cache: BTreeMap<String, Option<&'static str>>,
     /// Enti gestori: (record, folded acronym).
     egs: Vec<(usize, String)>,
 }
@@ -146,12 +149,22 @@ impl Resolver {
             String::new()
         };
         let i = self.record_in(raw, &scope, false);
+        let code = match self.label_cache.get(type_label) {
+            Some(code) => *code,
+            None => {
+                let code = vocab::from_label(type_label).map(|t| t.code);
+                self.label_cache.insert(type_label.to_string(), code);
+                code
+            }
+        };
         let r = &mut self.records[i];
         r.virtual_ = false;
         r.mentions += 1;
-        r.projects.insert(project.to_string());
-        if let Some(t) = vocab::from_label(type_label) {
-            *r.type_votes.entry(t.code).or_default() += weight;
+        if !r.projects.contains(project) {
+            r.projects.insert(project.to_string());
+        }
+        if let Some(code) = code {
+            *r.type_votes.entry(code).or_default() += weight;
         }
     }
 
@@ -182,7 +195,7 @@ impl Resolver {
     }
 
     fn record_in(&mut self, raw: &str, scope: &str, virtual_: bool) -> usize {
-        if let Some(&i) = self.index.get(&(raw.to_string(), scope.to_string())) {
+        if let Some(&i) = self.index.get(raw).and_then(|m| m.get(scope)) {
             return i;
         }
         let norm = self.norm(raw).clone();
@@ -206,27 +219,24 @@ impl Resolver {
         self.parent.push(i);
         self.member_lists.push(vec![i]);
         self.link.push(None);
-        self.index.insert((raw.to_string(), scope.to_string()), i);
+        self.index
+            .entry(raw.to_string())
+            .or_default()
+            .insert(scope.to_string(), i);
         i
     }
 
     /// The record of a raw spelling cited in `project`, if any.
     #[must_use]
     pub fn find(&self, raw: &str, project: &str) -> Option<usize> {
-        self.index
-            .get(&(raw.to_string(), String::new()))
-            .or_else(|| self.index.get(&(raw.to_string(), project.to_string())))
-            .copied()
+        let scopes = self.index.get(raw)?;
+        scopes.get("").or_else(|| scopes.get(project)).copied()
     }
 
     /// The record of a raw spelling, if any (first scope).
     #[must_use]
     pub fn find_raw(&self, raw: &str) -> Option<usize> {
-        self.index
-            .range((raw.to_string(), String::new())..)
-            .next()
-            .filter(|((r, _), _)| r == raw)
-            .map(|(_, &i)| i)
+        self.index.get(raw)?.values().next().copied()
     }
 
     /// The cluster representative.

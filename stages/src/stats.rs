@@ -576,9 +576,23 @@ fn irls(data: &LogitData, start: Option<&[f64]>) -> Option<(Vec<f64>, usize)> {
     if p == 0 || data.rows() == 0 {
         return None;
     }
-    let mut beta: Vec<f64> = start.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
+    let beta: Vec<f64> = start.map_or_else(|| vec![0.0; p], <[f64]>::to_vec);
+    newton(beta, |b| {
+        let (h, g, _) = information(data, b, false);
+        (h, g)
+    })
+}
+
+/// Newton–Raphson on a log-likelihood from `beta`, given its information matrix and score at a
+/// point: until the largest coefficient change is below 1e-10 (at most 100 steps). `None` when
+/// the information is singular, a step is not finite or a coefficient runs off (|β| > 30:
+/// complete separation). Returns the coefficients and the steps taken.
+pub(crate) fn newton<F>(mut beta: Vec<f64>, mut info: F) -> Option<(Vec<f64>, usize)>
+where
+    F: FnMut(&[f64]) -> (DMatrix<f64>, DVector<f64>),
+{
     for iteration in 1..=100 {
-        let (h, g, _) = information(data, &beta, false);
+        let (h, g) = info(&beta);
         let step = h.cholesky()?.solve(&g);
         let mut biggest: f64 = 0.0;
         for (b, s) in beta.iter_mut().zip(step.iter()) {

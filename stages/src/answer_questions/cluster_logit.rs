@@ -65,6 +65,16 @@ impl Blocks {
         }
     }
 
+    /// The linear predictor's project-level part for `block`.
+    fn offset(&self, block: &Block, beta: &[f64]) -> f64 {
+        block
+            .project
+            .iter()
+            .zip(&self.project_pos)
+            .map(|(v, &col)| v * beta[col])
+            .sum()
+    }
+
     /// [`Self::information`] for `K` tie-level columns.
     fn information_k<const K: usize>(
         &self,
@@ -82,12 +92,7 @@ impl Blocks {
             if m == 0 {
                 continue;
             }
-            let offset: f64 = block
-                .project
-                .iter()
-                .zip(&self.project_pos)
-                .map(|(v, &col)| v * beta[col])
-                .sum();
+            let offset = self.offset(block, beta);
             // Row-major K × K (K ≤ 6).
             let mut a = [0.0f64; 36];
             let mut c = [0.0f64; K];
@@ -201,12 +206,7 @@ impl Blocks {
             if m == 0 {
                 continue;
             }
-            let offset: f64 = block
-                .project
-                .iter()
-                .zip(&self.project_pos)
-                .map(|(v, &col)| v * beta[col])
-                .sum();
+            let offset = self.offset(block, beta);
             a.fill(0.0);
             c.fill(0.0);
             gt.fill(0.0);
@@ -248,23 +248,7 @@ impl Blocks {
     /// The coefficients of the logistic fit of the design taking project `j` `times[j]` times,
     /// by Newton–Raphson from `start`.
     pub fn fit(&self, times: &[u32], start: &[f64]) -> Option<Vec<f64>> {
-        let mut beta = start.to_vec();
-        for _ in 0..100 {
-            let (h, g) = self.information(times, &beta);
-            let step = h.cholesky()?.solve(&g);
-            let mut biggest: f64 = 0.0;
-            for (b, s) in beta.iter_mut().zip(step.iter()) {
-                *b += s;
-                biggest = biggest.max(s.abs());
-            }
-            if !biggest.is_finite() || beta.iter().any(|b| b.abs() > 30.0) {
-                return None;
-            }
-            if biggest < 1e-10 {
-                return Some(beta);
-            }
-        }
-        None
+        crate::stats::newton(start.to_vec(), |beta| self.information(times, beta)).map(|(b, _)| b)
     }
 }
 

@@ -286,16 +286,20 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         controls: &data.controls,
     };
     let mut rows: Vec<TestRow> = Vec::new();
-    for x in &data.exposures {
-        for y in &data.outcomes {
-            rows.extend(project_tests::pair_tests(&setup, "Q1", x, y, true));
-        }
-    }
-    for x in &data.outcomes {
-        for y in &data.changes {
-            rows.extend(project_tests::pair_tests(&setup, "Q2", x, y, false));
-        }
-    }
+    rows.extend(project_tests::pair_tests(
+        &setup,
+        "Q1",
+        &data.exposures,
+        &data.outcomes,
+        true,
+    ));
+    rows.extend(project_tests::pair_tests(
+        &setup,
+        "Q2",
+        &data.outcomes,
+        &data.changes,
+        false,
+    ));
     let protocol_known = data.protocol.missing.is_none();
     let mut models = Vec::new();
     for (k, (test, outcome, outcome_label)) in MODELS.iter().enumerate() {

@@ -380,6 +380,50 @@ fn projector(z: &DMatrix<f64>) -> Option<DMatrix<f64>> {
     Some(chol.solve(&z.transpose()))
 }
 
+/// OLS residuals on a fixed set of controls with an intercept: the reduced model of a partial
+/// correlation. Built once per set of controls and applied to any number of variables, so a
+/// resample that shares its controls across many pairs fits the controls once.
+#[derive(Debug, Clone)]
+pub struct Residualiser {
+    z: DMatrix<f64>,
+    /// `(Z'Z)⁻¹Z'`.
+    proj: DMatrix<f64>,
+}
+
+impl Residualiser {
+    /// `None` when the controls are collinear or leave fewer than 2 degrees of freedom for a
+    /// correlation of the residuals (n < controls + 3).
+    #[must_use]
+    pub fn new(controls: &[Vec<f64>], n: usize) -> Option<Self> {
+        if n < controls.len() + 3 {
+            return None;
+        }
+        let z = with_intercept(controls, n);
+        let proj = projector(&z)?;
+        Some(Self { z, proj })
+    }
+
+    /// `v` minus its OLS fit on the controls.
+    #[must_use]
+    pub fn residuals(&self, v: &[f64]) -> Vec<f64> {
+        self.residuals_of(DVector::from_column_slice(v))
+    }
+
+    /// The residuals of `v[perm[0]], v[perm[1]], …`.
+    #[must_use]
+    pub fn residuals_permuted(&self, v: &[f64], perm: &[usize]) -> Vec<f64> {
+        self.residuals_of(DVector::from_iterator(
+            perm.len(),
+            perm.iter().map(|&i| v[i]),
+        ))
+    }
+
+    fn residuals_of(&self, v: DVector<f64>) -> Vec<f64> {
+        let fitted = &self.z * (&self.proj * &v);
+        (v - fitted).iter().copied().collect()
+    }
+}
+
 /// Partial correlation of `x` and `y` given controls, with a Freedman–Lane permutation test:
 /// the reduced model `y ~ controls` is fitted once; each draw permutes its residuals, adds them
 /// back to its fitted values and recomputes the partial correlation. Pass ranks for a partial
@@ -390,9 +434,8 @@ pub struct FreedmanLane {
     rx: Vec<f64>,
     /// Residuals of the reduced model `y ~ controls`.
     ey: Vec<f64>,
-    /// `(Z'Z)⁻¹Z'`, to residualise a permuted `y` on the controls.
-    proj: DMatrix<f64>,
-    z: DMatrix<f64>,
+    /// The reduced model, to residualise a permuted `y` on the controls.
+    reduced: Residualiser,
 }
 
 impl FreedmanLane {
@@ -400,22 +443,11 @@ impl FreedmanLane {
     /// of freedom.
     #[must_use]
     pub fn new(x: &[f64], y: &[f64], controls: &[Vec<f64>]) -> Option<Self> {
-        let n = x.len();
-        if n < controls.len() + 3 {
-            return None;
-        }
-        let z = with_intercept(controls, n);
-        let proj = projector(&z)?;
-        let resid = |v: &[f64]| -> Vec<f64> {
-            let v = DVector::from_column_slice(v);
-            let fitted = &z * (&proj * &v);
-            (v - fitted).iter().copied().collect()
-        };
+        let reduced = Residualiser::new(controls, x.len())?;
         Some(Self {
-            rx: resid(x),
-            ey: resid(y),
-            proj,
-            z,
+            rx: reduced.residuals(x),
+            ey: reduced.residuals(y),
+            reduced,
         })
     }
 
@@ -428,9 +460,7 @@ impl FreedmanLane {
     /// The partial correlation with the reduced-model residuals in the order `perm`.
     #[must_use]
     pub fn permuted(&self, perm: &[usize]) -> f64 {
-        let v = DVector::from_iterator(perm.len(), perm.iter().map(|&i| self.ey[i]));
-        let r = &v - &self.z * (&self.proj * &v);
-        pearson(&self.rx, r.as_slice())
+        pearson(&self.rx, &self.reduced.residuals_permuted(&self.ey, perm))
     }
 }
 
@@ -587,7 +617,21 @@ fn irls(data: &LogitData, start: Option<&[f64]>) -> Option<(Vec<f64>, usize)> {
 /// point: until the largest coefficient change is below 1e-10 (at most 100 steps). `None` when
 /// the information is singular, a step is not finite or a coefficient runs off (|β| > 30:
 /// complete separation). Returns the coefficients and the steps taken.
-pub(crate) fn newton<F>(mut beta: Vec<f64>, mut info: F) -> Option<(Vec<f64>, usize)>
+pub(crate) fn newton<F>(beta: Vec<f64>, info: F) -> Option<(Vec<f64>, usize)>
+where
+    F: FnMut(&[f64]) -> (DMatrix<f64>, DVector<f64>),
+{
+    newton_to(beta, 1e-10, info)
+}
+
+/// [`newton`] until the largest step is below `tolerance`. Newton's method converges
+/// quadratically: after a step of size s the error left is about C·s² (C of order 1 for these
+/// likelihoods), so a tolerance of 1e-6 leaves about 1e-12.
+pub(crate) fn newton_to<F>(
+    mut beta: Vec<f64>,
+    tolerance: f64,
+    mut info: F,
+) -> Option<(Vec<f64>, usize)>
 where
     F: FnMut(&[f64]) -> (DMatrix<f64>, DVector<f64>),
 {
@@ -602,7 +646,7 @@ where
         if !biggest.is_finite() || beta.iter().any(|b| b.abs() > 30.0) {
             return None;
         }
-        if biggest < 1e-10 {
+        if biggest < tolerance {
             return Some((beta, iteration));
         }
     }

@@ -84,48 +84,12 @@ impl Blocks {
         let p = self.cols();
         let mut h = vec![0.0; p * p];
         let mut g = vec![0.0; p];
-        let mut bt = [0.0; K];
-        for (b, &c) in bt.iter_mut().zip(&self.tie_pos) {
-            *b = beta[c];
-        }
+        let bt = self.tie_coefficients::<K>(beta);
         for (block, &m) in self.blocks.iter().zip(times) {
             if m == 0 {
                 continue;
             }
-            let offset = self.offset(block, beta);
-            // Row-major K × K (K ≤ 6).
-            let mut a = [0.0f64; 36];
-            let mut c = [0.0f64; K];
-            let mut gt = [0.0f64; K];
-            let (mut s0, mut g0) = (0.0, 0.0);
-            for ((t, &y), &n) in block
-                .ties
-                .chunks_exact(K)
-                .zip(&block.successes)
-                .zip(&block.trials)
-            {
-                if n <= 0.0 {
-                    continue;
-                }
-                let t: &[f64; K] = t.try_into().expect("K values a row");
-                let mut eta = offset;
-                for u in 0..K {
-                    eta += t[u] * bt[u];
-                }
-                let mu = crate::stats::logistic_fn(eta);
-                let w = n * mu * (1.0 - mu);
-                let r = y - n * mu;
-                s0 += w;
-                g0 += r;
-                for u in 0..K {
-                    let wu = w * t[u];
-                    c[u] += wu;
-                    gt[u] += r * t[u];
-                    for v in u..K {
-                        a[u * K + v] += wu * t[v];
-                    }
-                }
-            }
+            let (a, c, gt, s0, g0) = Self::row_sums_k::<K>(block, self.offset(block, beta), &bt);
             self.add_block(
                 &mut h,
                 &mut g,
@@ -139,6 +103,134 @@ impl Blocks {
                     g0,
                 },
             );
+        }
+        self.to_design(&h, &g)
+    }
+
+    fn tie_coefficients<const K: usize>(&self, beta: &[f64]) -> [f64; K] {
+        let mut bt = [0.0; K];
+        for (b, &c) in bt.iter_mut().zip(&self.tie_pos) {
+            *b = beta[c];
+        }
+        bt
+    }
+
+    /// One project's sums over its rows ([`Sums`]) for `K` tie-level columns: `Σw·t·t'`
+    /// (row-major `K × K` in the first `K²` of 36), `Σw·t`, `Σr·t`, `Σw`, `Σr`.
+    #[allow(clippy::type_complexity)]
+    fn row_sums_k<const K: usize>(
+        block: &Block,
+        offset: f64,
+        bt: &[f64; K],
+    ) -> ([f64; 36], [f64; K], [f64; K], f64, f64) {
+        let mut a = [0.0f64; 36];
+        let mut c = [0.0f64; K];
+        let mut gt = [0.0f64; K];
+        let (mut s0, mut g0) = (0.0, 0.0);
+        for ((t, &y), &n) in block
+            .ties
+            .chunks_exact(K)
+            .zip(&block.successes)
+            .zip(&block.trials)
+        {
+            if n <= 0.0 {
+                continue;
+            }
+            let t: &[f64; K] = t.try_into().expect("K values a row");
+            let mut eta = offset;
+            for u in 0..K {
+                eta += t[u] * bt[u];
+            }
+            let mu = crate::stats::logistic_fn(eta);
+            let w = n * mu * (1.0 - mu);
+            let r = y - n * mu;
+            s0 += w;
+            g0 += r;
+            for u in 0..K {
+                let wu = w * t[u];
+                c[u] += wu;
+                gt[u] += r * t[u];
+                for v in u..K {
+                    a[u * K + v] += wu * t[v];
+                }
+            }
+        }
+        (a, c, gt, s0, g0)
+    }
+
+    /// Every project's [`Sums`] at `beta`, kept to start many refits from `beta`: the first
+    /// Newton step of a refit then only adds each drawn project's stored sums, without a pass
+    /// over its rows (the same numbers as computing them in the step).
+    pub fn sums_at(&self, beta: &[f64]) -> SumsAt {
+        let kt = self.tie_pos.len();
+        let width = kt * kt + 2 * kt + 2;
+        let mut data = Vec::with_capacity(width * self.blocks.len());
+        for block in &self.blocks {
+            let offset = self.offset(block, beta);
+            let (a, c, gt, s0, g0) = match kt {
+                1 => Self::flat::<1>(block, offset, &self.tie_coefficients::<1>(beta)),
+                2 => Self::flat::<2>(block, offset, &self.tie_coefficients::<2>(beta)),
+                3 => Self::flat::<3>(block, offset, &self.tie_coefficients::<3>(beta)),
+                4 => Self::flat::<4>(block, offset, &self.tie_coefficients::<4>(beta)),
+                5 => Self::flat::<5>(block, offset, &self.tie_coefficients::<5>(beta)),
+                6 => Self::flat::<6>(block, offset, &self.tie_coefficients::<6>(beta)),
+                _ => {
+                    let bt: Vec<f64> = self.tie_pos.iter().map(|&c| beta[c]).collect();
+                    let (mut a, mut c, mut gt) = (vec![0.0; kt * kt], vec![0.0; kt], vec![0.0; kt]);
+                    let (s0, g0) = Self::row_sums_any(block, offset, &bt, &mut a, &mut c, &mut gt);
+                    (a, c, gt, s0, g0)
+                }
+            };
+            data.extend(a);
+            data.extend(c);
+            data.extend(gt);
+            data.push(s0);
+            data.push(g0);
+        }
+        SumsAt {
+            beta: beta.to_vec(),
+            width,
+            data,
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn flat<const K: usize>(
+        block: &Block,
+        offset: f64,
+        bt: &[f64; K],
+    ) -> (Vec<f64>, Vec<f64>, Vec<f64>, f64, f64) {
+        let (a, c, gt, s0, g0) = Self::row_sums_k::<K>(block, offset, bt);
+        (a[..K * K].to_vec(), c.to_vec(), gt.to_vec(), s0, g0)
+    }
+
+    /// `X'WX` and the score at the point of `at` of the design taking project `j` `times[j]`
+    /// times, from the stored sums.
+    fn information_at(&self, times: &[u32], at: &SumsAt) -> (DMatrix<f64>, DVector<f64>) {
+        let p = self.cols();
+        let kt = self.tie_pos.len();
+        let mut h = vec![0.0; p * p];
+        let mut g = vec![0.0; p];
+        for ((block, &m), s) in self
+            .blocks
+            .iter()
+            .zip(times)
+            .zip(at.data.chunks_exact(at.width))
+        {
+            if m == 0 {
+                continue;
+            }
+            let (a, rest) = s.split_at(kt * kt);
+            let (c, rest) = rest.split_at(kt);
+            let (gt, rest) = rest.split_at(kt);
+            let sums = Sums {
+                a,
+                c,
+                gt,
+                s0: rest[0],
+                g0: rest[1],
+            };
+            self.add_block(&mut h, &mut g, f64::from(m), block, &sums);
         }
         self.to_design(&h, &g)
     }
@@ -207,32 +299,7 @@ impl Blocks {
                 continue;
             }
             let offset = self.offset(block, beta);
-            a.fill(0.0);
-            c.fill(0.0);
-            gt.fill(0.0);
-            let (mut s0, mut g0) = (0.0, 0.0);
-            for (i, (&y, &n)) in block.successes.iter().zip(&block.trials).enumerate() {
-                if n <= 0.0 {
-                    continue;
-                }
-                let t = &block.ties[i * kt..(i + 1) * kt];
-                let eta = offset + t.iter().zip(&bt).map(|(x, b)| x * b).sum::<f64>();
-                let mu = crate::stats::logistic_fn(eta);
-                let w = n * mu * (1.0 - mu);
-                let r = y - n * mu;
-                s0 += w;
-                g0 += r;
-                for u in 0..kt {
-                    let wu = w * t[u];
-                    c[u] += wu;
-                    gt[u] += r * t[u];
-                    if wu != 0.0 {
-                        for v in u..kt {
-                            a[u * kt + v] += wu * t[v];
-                        }
-                    }
-                }
-            }
+            let (s0, g0) = Self::row_sums_any(block, offset, &bt, &mut a, &mut c, &mut gt);
             let sums = Sums {
                 a: &a,
                 c: &c,
@@ -245,11 +312,68 @@ impl Blocks {
         self.to_design(&h, &g)
     }
 
-    /// The coefficients of the logistic fit of the design taking project `j` `times[j]` times,
-    /// by Newton–Raphson from `start`.
-    pub fn fit(&self, times: &[u32], start: &[f64]) -> Option<Vec<f64>> {
-        crate::stats::newton(start.to_vec(), |beta| self.information(times, beta)).map(|(b, _)| b)
+    /// [`Self::row_sums_k`] for any number of tie-level columns, into `a`, `c`, `gt` (zeroed
+    /// here); returns `(Σw, Σr)`.
+    fn row_sums_any(
+        block: &Block,
+        offset: f64,
+        bt: &[f64],
+        a: &mut [f64],
+        c: &mut [f64],
+        gt: &mut [f64],
+    ) -> (f64, f64) {
+        let kt = bt.len();
+        a.fill(0.0);
+        c.fill(0.0);
+        gt.fill(0.0);
+        let (mut s0, mut g0) = (0.0, 0.0);
+        for (i, (&y, &n)) in block.successes.iter().zip(&block.trials).enumerate() {
+            if n <= 0.0 {
+                continue;
+            }
+            let t = &block.ties[i * kt..(i + 1) * kt];
+            let eta = offset + t.iter().zip(bt).map(|(x, b)| x * b).sum::<f64>();
+            let mu = crate::stats::logistic_fn(eta);
+            let w = n * mu * (1.0 - mu);
+            let r = y - n * mu;
+            s0 += w;
+            g0 += r;
+            for u in 0..kt {
+                let wu = w * t[u];
+                c[u] += wu;
+                gt[u] += r * t[u];
+                if wu != 0.0 {
+                    for v in u..kt {
+                        a[u * kt + v] += wu * t[v];
+                    }
+                }
+            }
+        }
+        (s0, g0)
     }
+
+    /// The coefficients of the logistic fit of the design taking project `j` `times[j]` times,
+    /// by Newton–Raphson from the point of `start` (its first step from the stored sums), until
+    /// the largest step is below `tolerance`.
+    pub fn fit(&self, times: &[u32], start: &SumsAt, tolerance: f64) -> Option<Vec<f64>> {
+        let mut first = true;
+        crate::stats::newton_to(start.beta.clone(), tolerance, |beta| {
+            if std::mem::take(&mut first) {
+                self.information_at(times, start)
+            } else {
+                self.information(times, beta)
+            }
+        })
+        .map(|(b, _)| b)
+    }
+}
+
+/// Every project's [`Sums`] at one point ([`Blocks::sums_at`]), flat: `K² + 2K + 2` values a
+/// project.
+pub(super) struct SumsAt {
+    beta: Vec<f64>,
+    width: usize,
+    data: Vec<f64>,
 }
 
 #[cfg(test)]
@@ -305,14 +429,25 @@ mod tests {
             }
         }
         let want = stats::logistic_coefficients(&stacked, None).expect("fits");
-        let got = design.fit(&times, &[0.0; 5]).expect("fits");
-        for (w, g) in want.iter().zip(&got) {
+        let got = design
+            .fit(&times, &design.sums_at(&[0.0; 5]), 1e-10)
+            .expect("fits");
+        // The bootstrap's looser stopping rule leaves no visible difference either.
+        let loose = design
+            .fit(&times, &design.sums_at(&[0.0; 5]), 1e-6)
+            .expect("fits");
+        for ((w, g), l) in want.iter().zip(&got).zip(&loose) {
             assert!((w - g).abs() < 1e-10, "{want:?} vs {got:?}");
+            assert!((w - l).abs() < 1e-10, "{want:?} vs {loose:?}");
         }
         // The unrolled loop (2 tie-level columns here) and the general one give the same sums.
         let beta = [0.1, -0.2, 0.3, 0.05, -0.4];
         let (h2, g2) = design.information_k::<2>(&times, &beta);
         let (ha, ga) = design.information_any(&times, &beta);
-        assert!((h2 - ha).abs().max() < 1e-9 && (g2 - ga).abs().max() < 1e-9);
+        assert!((&h2 - ha).abs().max() < 1e-9 && (&g2 - ga).abs().max() < 1e-9);
+        // A first step from stored sums is the step computed from the rows, to the bit.
+        let (hs, gs) = design.information_at(&times, &design.sums_at(&beta));
+        assert_eq!(hs, h2);
+        assert_eq!(gs, g2);
     }
 }

@@ -2,6 +2,8 @@
 //! Carlo permutation p-values and percentile bootstrap intervals over projects; the partial
 //! Spearman correlation controlling for budget and network size with Freedman–Lane permutation;
 //! Fisher's exact test (exposure split at its median) for binary outcomes.
+use std::collections::BTreeMap;
+
 use crate::stats;
 
 use super::inputs::{Series, Var};
@@ -43,33 +45,380 @@ fn pct(level: f64) -> String {
     format!("{}%", (level * 100.0).round())
 }
 
-/// Every test of exposure `x` against outcome `y` (a binary outcome adds Fisher's test).
+/// One exposure × outcome pair and the projects its tests use.
+struct Pair<'a> {
+    /// Positions of the exposure in `xs` and the outcome in `ys`.
+    i: usize,
+    j: usize,
+    x: &'a Series,
+    y: &'a Series,
+    /// Projects with both values.
+    keep: Vec<usize>,
+    /// Why the rank tests are not computed.
+    why_not: Option<String>,
+    /// Projects with both values and every control.
+    keep_c: Vec<usize>,
+    /// Why the partial test is not computed.
+    why_partial: Option<String>,
+}
+
+/// The resampled statistics of one pair's rank tests.
+#[derive(Default)]
+struct RankDraws {
+    spearman_null: Vec<f64>,
+    kendall_null: Vec<f64>,
+    spearman_boot: Vec<f64>,
+    kendall_boot: Vec<f64>,
+}
+
+/// The partial Spearman test of one pair.
+struct PartialDraws {
+    statistic: f64,
+    null: Vec<f64>,
+    boot: Vec<f64>,
+}
+
+/// Every test of each exposure in `xs` against each outcome in `ys` (a binary outcome adds
+/// Fisher's test), in the order exposure by exposure, outcome by outcome.
+///
+/// The pairs that use the same projects share their draws (common random numbers, as in
+/// Westfall and Young's joint permutation of many tests): one permutation and one bootstrap
+/// resample of those projects per draw, seeded from the question and the projects, so each
+/// variable is ranked and residualised once per draw, not once per pair. Every test's own
+/// null distribution and interval are those of a test run alone; only the draws of different
+/// tests are dependent.
 pub(super) fn pair_tests(
     setup: &Setup<'_>,
     question: &str,
-    x: &Series,
-    y: &Series,
+    xs: &[Series],
+    ys: &[Series],
     controls_for_partial: bool,
 ) -> Vec<TestRow> {
+    let controls = setup.controls;
+    let needed = controls.len() + 3;
+    let missing_control = controls.iter().find_map(|c| c.missing.clone());
+    let mut pairs: Vec<Pair<'_>> = Vec::new();
+    for (i, x) in xs.iter().enumerate() {
+        for (j, y) in ys.iter().enumerate() {
+            let keep: Vec<usize> = (0..x.values.len())
+                .filter(|&k| x.values[k].is_finite() && y.values[k].is_finite())
+                .collect();
+            let n = keep.len();
+            let why_not = x
+                .missing
+                .clone()
+                .or_else(|| y.missing.clone())
+                .map(|m| format!("not computed: {m}"))
+                .or_else(|| {
+                    (n < MIN_N).then(|| {
+                        format!("not computed: N = {n} < {MIN_N} projects with both values")
+                    })
+                });
+            let keep_c: Vec<usize> = keep
+                .iter()
+                .copied()
+                .filter(|&k| controls.iter().all(|c| c.values[k].is_finite()))
+                .collect();
+            let nc = keep_c.len();
+            let why_partial = why_not
+                .clone()
+                .or_else(|| {
+                    missing_control
+                        .clone()
+                        .map(|m| format!("not computed: {m}"))
+                })
+                .or_else(|| {
+                    (nc < needed).then(|| {
+                        format!("not computed: N = {nc} < {needed} projects with every value")
+                    })
+                });
+            pairs.push(Pair {
+                i,
+                j,
+                x,
+                y,
+                keep,
+                why_not,
+                keep_c,
+                why_partial,
+            });
+        }
+    }
+
+    // The rank tests, one batch of shared draws per set of projects.
+    let mut rank: Vec<RankDraws> = (0..pairs.len()).map(|_| RankDraws::default()).collect();
+    let mut groups: BTreeMap<&[usize], Vec<usize>> = BTreeMap::new();
+    for (k, p) in pairs.iter().enumerate() {
+        if p.why_not.is_none() {
+            groups.entry(&p.keep).or_default().push(k);
+        }
+    }
+    for (keep, members) in &groups {
+        let batch: Vec<(usize, usize)> =
+            members.iter().map(|&k| (pairs[k].i, pairs[k].j)).collect();
+        for (&k, d) in members
+            .iter()
+            .zip(rank_batch(setup, question, keep, &batch, xs, ys))
+        {
+            rank[k] = d;
+        }
+    }
+
+    // The partial tests, one batch per set of projects with every control.
+    let mut partial: Vec<Option<PartialDraws>> = (0..pairs.len()).map(|_| None).collect();
+    if controls_for_partial {
+        let mut groups: BTreeMap<&[usize], Vec<usize>> = BTreeMap::new();
+        for (k, p) in pairs.iter().enumerate() {
+            if p.why_partial.is_none() {
+                groups.entry(&p.keep_c).or_default().push(k);
+            }
+        }
+        for (keep_c, members) in &groups {
+            let batch: Vec<(usize, usize)> =
+                members.iter().map(|&k| (pairs[k].i, pairs[k].j)).collect();
+            if let Some(draws) = partial_batch(setup, question, keep_c, &batch, xs, ys) {
+                for (&k, d) in members.iter().zip(draws) {
+                    partial[k] = Some(d);
+                }
+            }
+        }
+    }
+
     let mut rows = Vec::new();
-    let keep: Vec<usize> = (0..x.values.len())
-        .filter(|&i| x.values[i].is_finite() && y.values[i].is_finite())
+    for ((p, rank), partial) in pairs.iter().zip(rank).zip(partial) {
+        rows.extend(pair_rows(
+            setup,
+            question,
+            p,
+            rank,
+            partial,
+            controls_for_partial,
+        ));
+    }
+    rows
+}
+
+/// A short digest of a set of projects, to seed the draws that resample them.
+fn digest(keep: &[usize]) -> String {
+    let mut h = blake3::Hasher::new();
+    for &k in keep {
+        h.update(&(k as u64).to_le_bytes());
+    }
+    h.finalize().to_hex()[..16].to_string()
+}
+
+/// One variable's values on the batch's projects, ranked and indexed once.
+struct Ranked {
+    index: stats::RankIndex,
+    ranks: Vec<f64>,
+}
+
+/// Spearman and Kendall permutation and bootstrap draws of the pairs `batch` ((exposure,
+/// outcome) positions) on the projects `keep`, where every pair has both values.
+fn rank_batch(
+    setup: &Setup<'_>,
+    question: &str,
+    keep: &[usize],
+    batch: &[(usize, usize)],
+    xs: &[Series],
+    ys: &[Series],
+) -> Vec<RankDraws> {
+    let n = keep.len();
+    let values = |s: &Series| -> Vec<f64> { keep.iter().map(|&k| s.values[k]).collect() };
+    // Only the variables of the batch: another's values may be missing on these projects.
+    let ranked = |series: &[Series], used: &dyn Fn(usize) -> bool| -> Vec<Option<Ranked>> {
+        series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                used(i).then(|| {
+                    let v = values(s);
+                    Ranked {
+                        index: stats::RankIndex::new(&v),
+                        ranks: stats::ranks(&v),
+                    }
+                })
+            })
+            .collect()
+    };
+    let rx = ranked(xs, &|i| batch.iter().any(|&(a, _)| a == i));
+    let ry = ranked(ys, &|j| batch.iter().any(|&(_, b)| b == j));
+    let kendall: Vec<stats::KendallIndex> = batch
+        .iter()
+        .map(|&(i, j)| stats::KendallIndex::new(&values(&xs[i]), &values(&ys[j])))
         .collect();
-    let xs: Vec<f64> = keep.iter().map(|&i| x.values[i]).collect();
-    let ys: Vec<f64> = keep.iter().map(|&i| y.values[i]).collect();
-    let n = xs.len();
-    let why_not = x
-        .missing
-        .clone()
-        .or_else(|| y.missing.clone())
-        .map(|m| format!("not computed: {m}"))
-        .or_else(|| {
-            (n < MIN_N)
-                .then(|| format!("not computed: N = {n} < {MIN_N} projects with both values"))
-        });
+    let label = |what: &str| format!("{question}/rank_tests/{what}/{}", digest(keep));
     let b = setup.draws;
-    let label =
-        |test: &str, what: &str| format!("{question}/{test}/{}/{}/{what}", x.var.name, y.var.name);
+    // Permuting each outcome against the exposures; Spearman permutes ranks once computed.
+    let null = stats::draws(b, setup.seed, &label("permutation"), |rng| {
+        let perm = stats::permutation(rng, n);
+        let py: Vec<Option<Vec<f64>>> = ry
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .map(|r| perm.iter().map(|&k| r.ranks[k]).collect())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(2 * batch.len());
+        for (&(i, j), k) in batch.iter().zip(&kendall) {
+            let (Some(x), Some(y)) = (&rx[i], &py[j]) else {
+                unreachable!("the batch's variables are ranked")
+            };
+            out.push(stats::pearson(&x.ranks, y));
+            out.push(k.permuted(&perm));
+        }
+        out
+    });
+    // Every resample is evaluated on values sorted once (stats::RankIndex, KendallIndex): the
+    // same bits as materialising it, without a sort per draw.
+    let boot = stats::draws(b, setup.seed, &label("bootstrap"), |rng| {
+        let idx = stats::resample(rng, n);
+        let of = |r: &[Option<Ranked>]| -> Vec<Option<Vec<f64>>> {
+            r.iter()
+                .map(|r| r.as_ref().map(|r| r.index.ranks_of(&idx)))
+                .collect()
+        };
+        let (bx, by) = (of(&rx), of(&ry));
+        let mut out = Vec::with_capacity(2 * batch.len());
+        for (&(i, j), k) in batch.iter().zip(&kendall) {
+            let (Some(x), Some(y)) = (&bx[i], &by[j]) else {
+                unreachable!("the batch's variables are ranked")
+            };
+            out.push(stats::pearson(x, y));
+            out.push(k.resampled(&idx));
+        }
+        out
+    });
+    let column =
+        |draws: &[Vec<f64>], c: usize| -> Vec<f64> { draws.iter().map(|d| d[c]).collect() };
+    (0..batch.len())
+        .map(|k| RankDraws {
+            spearman_null: column(&null, 2 * k),
+            kendall_null: column(&null, 2 * k + 1),
+            spearman_boot: column(&boot, 2 * k),
+            kendall_boot: column(&boot, 2 * k + 1),
+        })
+        .collect()
+}
+
+/// Partial Spearman draws (Freedman–Lane permutation and bootstrap) of the pairs `batch` on the
+/// projects `keep_c`, where every pair and control has its values; `None` when the controls
+/// are collinear there.
+fn partial_batch(
+    setup: &Setup<'_>,
+    question: &str,
+    keep_c: &[usize],
+    batch: &[(usize, usize)],
+    xs: &[Series],
+    ys: &[Series],
+) -> Option<Vec<PartialDraws>> {
+    let n = keep_c.len();
+    let values = |s: &Series| -> Vec<f64> { keep_c.iter().map(|&k| s.values[k]).collect() };
+    let cz: Vec<Vec<f64>> = setup
+        .controls
+        .iter()
+        .map(|c| stats::ranks(&values(c)))
+        .collect();
+    let reduced = stats::Residualiser::new(&cz, n)?;
+    let iz: Vec<stats::RankIndex> = setup
+        .controls
+        .iter()
+        .map(|c| stats::RankIndex::new(&values(c)))
+        .collect();
+    // Per variable of the batch: its rank index and its rank residuals on the controls.
+    let prepare = |series: &[Series], used: &dyn Fn(usize) -> bool| {
+        series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                used(i).then(|| {
+                    let v = values(s);
+                    (
+                        stats::RankIndex::new(&v),
+                        reduced.residuals(&stats::ranks(&v)),
+                    )
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let px = prepare(xs, &|i| batch.iter().any(|&(a, _)| a == i));
+    let py = prepare(ys, &|j| batch.iter().any(|&(_, b)| b == j));
+    let label = |what: &str| format!("{question}/partial_spearman/{what}/{}", digest(keep_c));
+    let b = setup.draws;
+    // Freedman–Lane: each outcome's reduced-model residuals permuted and residualised again.
+    let null = stats::draws(b, setup.seed, &label("permutation"), |rng| {
+        let perm = stats::permutation(rng, n);
+        let ry: Vec<Option<Vec<f64>>> = py
+            .iter()
+            .map(|p| {
+                p.as_ref()
+                    .map(|(_, e)| reduced.residuals_permuted(e, &perm))
+            })
+            .collect();
+        batch
+            .iter()
+            .map(|&(i, j)| stats::pearson(&prepared(&px, i).1, ry[j].as_ref().expect("prepared")))
+            .collect::<Vec<f64>>()
+    });
+    // Bootstrap: the ranks of each resample from the values sorted once, the controls fitted
+    // once per resample.
+    let boot = stats::draws(b, setup.seed, &label("bootstrap"), |rng| {
+        let pick = stats::resample(rng, n);
+        let bz: Vec<Vec<f64>> = iz.iter().map(|z| z.ranks_of(&pick)).collect();
+        let Some(fit) = stats::Residualiser::new(&bz, n) else {
+            return vec![f64::NAN; batch.len()];
+        };
+        let of = |p: &[Prepared]| -> Vec<Option<Vec<f64>>> {
+            p.iter()
+                .map(|p| p.as_ref().map(|(ix, _)| fit.residuals(&ix.ranks_of(&pick))))
+                .collect()
+        };
+        let (bx, by) = (of(&px), of(&py));
+        batch
+            .iter()
+            .map(|&(i, j)| {
+                stats::pearson(
+                    bx[i].as_ref().expect("prepared"),
+                    by[j].as_ref().expect("prepared"),
+                )
+            })
+            .collect::<Vec<f64>>()
+    });
+    Some(
+        batch
+            .iter()
+            .enumerate()
+            .map(|(k, &(i, j))| PartialDraws {
+                statistic: stats::pearson(&prepared(&px, i).1, &prepared(&py, j).1),
+                null: null.iter().map(|d| d[k]).collect(),
+                boot: boot.iter().map(|d| d[k]).collect(),
+            })
+            .collect(),
+    )
+}
+
+/// A prepared variable of a partial batch: its rank index and rank residuals.
+type Prepared = Option<(stats::RankIndex, Vec<f64>)>;
+
+fn prepared(v: &[Prepared], i: usize) -> &(stats::RankIndex, Vec<f64>) {
+    v[i].as_ref().expect("the batch's variables are prepared")
+}
+
+/// The rows of one pair from its draws.
+fn pair_rows(
+    setup: &Setup<'_>,
+    question: &str,
+    p: &Pair<'_>,
+    draws: RankDraws,
+    partial: Option<PartialDraws>,
+    controls_for_partial: bool,
+) -> Vec<TestRow> {
+    let (x, y) = (p.x, p.y);
+    let mut rows = Vec::new();
+    let xs: Vec<f64> = p.keep.iter().map(|&i| x.values[i]).collect();
+    let ys: Vec<f64> = p.keep.iter().map(|&i| y.values[i]).collect();
+    let n = xs.len();
+    let b = setup.draws;
     let sources = |extra: &[&Series]| {
         let mut s: Vec<(&'static str, String, String)> = Vec::new();
         for (role, v) in [("exposure", x), ("outcome", y)] {
@@ -95,52 +444,40 @@ pub(super) fn pair_tests(
         }
     };
     // Spearman and Kendall.
-    for (test, stat_name, name) in [
-        ("spearman", "rho", "Spearman's ρ"),
-        ("kendall_tau_b", "tau_b", "Kendall's τ-b"),
+    for (test, stat_name, name, null, boot) in [
+        (
+            "spearman",
+            "rho",
+            "Spearman's ρ",
+            &draws.spearman_null,
+            &draws.spearman_boot,
+        ),
+        (
+            "kendall_tau_b",
+            "tau_b",
+            "Kendall's τ-b",
+            &draws.kendall_null,
+            &draws.kendall_boot,
+        ),
     ] {
         let mut r = row(question, test, &x.var, &y.var, stat_name);
         r.n = n as i64;
         r.sources = sources(&[]);
-        if let Some(why) = &why_not {
+        if let Some(why) = &p.why_not {
             r.method = format!("{name}; {why}");
             rows.push(r);
             continue;
         }
-        let f: fn(&[f64], &[f64]) -> f64 = if test == "spearman" {
-            stats::spearman
+        r.estimate = if test == "spearman" {
+            stats::spearman(&xs, &ys)
         } else {
-            stats::kendall_tau_b
+            stats::kendall_tau_b(&xs, &ys)
         };
-        r.estimate = f(&xs, &ys);
-        // Every resample is evaluated on values sorted once (stats::RankIndex, KendallIndex):
-        // the same bits as materialising it and calling `f`, without a sort per draw.
-        let (ix, iy) = (stats::RankIndex::new(&xs), stats::RankIndex::new(&ys));
-        let kendall = (test != "spearman").then(|| stats::KendallIndex::new(&xs, &ys));
-        // Permuting y against x; Spearman permutes ranks once computed.
-        let (rx, ry) = (stats::ranks(&xs), stats::ranks(&ys));
-        let null = stats::draws(b, setup.seed, &label(test, "permutation"), |rng| {
-            let perm = stats::permutation(rng, n);
-            match &kendall {
-                None => {
-                    let py: Vec<f64> = perm.iter().map(|&i| ry[i]).collect();
-                    stats::pearson(&rx, &py)
-                }
-                Some(k) => k.permuted(&perm),
-            }
-        });
-        r.p_value = stats::permutation_p(r.estimate, &null);
-        let boot = stats::draws(b, setup.seed, &label(test, "bootstrap"), |rng| {
-            let idx = stats::resample(rng, n);
-            match &kendall {
-                None => stats::pearson(&ix.ranks_of(&idx), &iy.ranks_of(&idx)),
-                Some(k) => k.resampled(&idx),
-            }
-        });
-        let (lo, hi, finite) = stats::percentile_interval(&boot, setup.level);
+        r.p_value = stats::permutation_p(r.estimate, null);
+        let (lo, hi, finite) = stats::percentile_interval(boot, setup.level);
         (r.ci_low, r.ci_high) = (lo, hi);
         r.method = format!(
-            "{name}; two-sided Monte Carlo permutation p = (1 + #|T*| ≥ |T|)/(1 + B), B = {b}; {} percentile bootstrap interval over projects, B = {b}{}; coverage is approximate at this N",
+            "{name}; two-sided Monte Carlo permutation p = (1 + #|T*| ≥ |T|)/(1 + B), B = {b}; {} percentile bootstrap interval over projects, B = {b}{}; coverage is approximate at this N; draws shared with the other tests on the same projects",
             pct(setup.level),
             boot_note(finite)
         );
@@ -148,74 +485,22 @@ pub(super) fn pair_tests(
     }
     // Partial Spearman, Freedman–Lane.
     if controls_for_partial {
-        let mut r = row(question, "partial_spearman", &x.var, &y.var, "partial_rho");
         let controls = setup.controls;
+        let mut r = row(question, "partial_spearman", &x.var, &y.var, "partial_rho");
         r.sources = sources(&controls.iter().collect::<Vec<_>>());
-        let keep_c: Vec<usize> = keep
-            .iter()
-            .copied()
-            .filter(|&i| controls.iter().all(|c| c.values[i].is_finite()))
-            .collect();
-        let nc = keep_c.len();
-        r.n = nc as i64;
+        r.n = p.keep_c.len() as i64;
         let names: Vec<&str> = controls.iter().map(|c| c.var.label.as_str()).collect();
         let name = format!("partial Spearman ρ controlling for {}", names.join(" and "));
-        let needed = controls.len() + 3;
-        let missing = controls.iter().find_map(|c| c.missing.clone());
-        let why = why_not
-            .clone()
-            .or_else(|| missing.map(|m| format!("not computed: {m}")))
-            .or_else(|| {
-                (nc < needed)
-                    .then(|| format!("not computed: N = {nc} < {needed} projects with every value"))
-            });
-        let rank_of = |v: &[f64], idx: &[usize]| -> Vec<f64> {
-            stats::ranks(&idx.iter().map(|&i| v[i]).collect::<Vec<_>>())
-        };
-        let fl = if why.is_none() {
-            let cx = rank_of(&x.values, &keep_c);
-            let cy = rank_of(&y.values, &keep_c);
-            let cz: Vec<Vec<f64>> = controls
-                .iter()
-                .map(|c| rank_of(&c.values, &keep_c))
-                .collect();
-            stats::FreedmanLane::new(&cx, &cy, &cz)
-        } else {
-            None
-        };
-        match (why, fl) {
+        match (&p.why_partial, partial) {
             (Some(why), _) => r.method = format!("{name}; {why}"),
             (None, None) => r.method = format!("{name}; not computed: the controls are collinear"),
-            (None, Some(fl)) => {
-                r.estimate = fl.statistic();
-                let null = stats::draws(
-                    b,
-                    setup.seed,
-                    &label("partial_spearman", "permutation"),
-                    |rng| fl.permuted(&stats::permutation(rng, nc)),
-                );
-                r.p_value = stats::permutation_p(r.estimate, &null);
-                // Ranks of every resample from the values sorted once (same bits as ranking
-                // the materialised resample).
-                let index = |v: &[f64]| {
-                    stats::RankIndex::new(&keep_c.iter().map(|&i| v[i]).collect::<Vec<_>>())
-                };
-                let (ix, iy) = (index(&x.values), index(&y.values));
-                let iz: Vec<stats::RankIndex> = controls.iter().map(|c| index(&c.values)).collect();
-                let boot = stats::draws(
-                    b,
-                    setup.seed,
-                    &label("partial_spearman", "bootstrap"),
-                    |rng| {
-                        let pick = stats::resample(rng, nc);
-                        let bz: Vec<Vec<f64>> = iz.iter().map(|z| z.ranks_of(&pick)).collect();
-                        stats::partial_correlation(&ix.ranks_of(&pick), &iy.ranks_of(&pick), &bz)
-                    },
-                );
-                let (lo, hi, finite) = stats::percentile_interval(&boot, setup.level);
+            (None, Some(d)) => {
+                r.estimate = d.statistic;
+                r.p_value = stats::permutation_p(r.estimate, &d.null);
+                let (lo, hi, finite) = stats::percentile_interval(&d.boot, setup.level);
                 (r.ci_low, r.ci_high) = (lo, hi);
                 r.method = format!(
-                    "{name} (correlation of the rank residuals); Freedman–Lane permutation of the reduced model's residuals, B = {b}; {} percentile bootstrap interval over projects, B = {b}{}",
+                    "{name} (correlation of the rank residuals); Freedman–Lane permutation of the reduced model's residuals, B = {b}; {} percentile bootstrap interval over projects, B = {b}{}; draws shared with the other tests on the same projects",
                     pct(setup.level),
                     boot_note(finite)
                 );
@@ -235,7 +520,7 @@ pub(super) fn pair_tests(
         r.n = n as i64;
         r.sources = sources(&[]);
         let name = "Fisher's exact test, exposure above vs at or below its median";
-        if let Some(why) = &why_not {
+        if let Some(why) = &p.why_not {
             r.method = format!("{name}; {why}");
         } else {
             let mut sorted = xs.clone();

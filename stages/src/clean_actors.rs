@@ -11,6 +11,7 @@ mod normalise;
 mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -251,6 +252,208 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             )));
         }
     }
+    let (_shared, resolution) = shared_resolution(input, &params)?;
+    let Resolution {
+        res,
+        actor_of,
+        tables: resolved,
+        summary: resolved_summary,
+        review_line,
+        roster_rows,
+        project,
+        respondent,
+        alter,
+        relation,
+        wave,
+        intensity,
+    } = &*resolution;
+    let mut summary = resolved_summary.clone();
+    let id_of = |raw: &str, project: &str| -> Option<String> {
+        res.find(raw, project)
+            .and_then(|i| actor_of.get(&i).cloned())
+    };
+
+    // Ties: reports → undirected valued ties.
+    let mut responded: BTreeSet<(String, i64, String)> = BTreeSet::new();
+    for (p, w, o, r) in roster_rows.iter() {
+        if *r {
+            if let Some(id) = id_of(o, p) {
+                responded.insert((p.clone(), *w, id));
+            }
+        }
+    }
+    type TieKey = (String, i64, String, String, String);
+    let mut reports: BTreeMap<TieKey, (BTreeSet<String>, i64)> = BTreeMap::new();
+    let mut self_ties = 0usize;
+    for i in 0..project.len() {
+        let (Some(a), Some(b)) = (
+            id_of(&respondent[i], &project[i]),
+            id_of(&alter[i], &project[i]),
+        ) else {
+            continue;
+        };
+        let w = wave[i].unwrap_or(0);
+        responded.insert((project[i].clone(), w, a.clone()));
+        if a == b {
+            self_ties += 1;
+            continue;
+        }
+        let (wave_out, layer) = if relation[i] == "prior" {
+            (0, relation[i].clone())
+        } else {
+            (w, relation[i].clone())
+        };
+        let (s, t) = if a < b {
+            (a.clone(), b)
+        } else {
+            (b, a.clone())
+        };
+        let entry = reports
+            .entry((project[i].clone(), wave_out, layer, s, t))
+            .or_insert((BTreeSet::new(), 0));
+        entry.0.insert(a);
+        entry.1 = entry
+            .1
+            .max(intensity[i].unwrap_or(params.missing_intensity));
+    }
+    let mut tie_rows = TieRows::default();
+    let mut reconstructed = 0usize;
+    for ((p, w, layer, s, t), (reporters, weight)) in reports {
+        let confirmed = reporters.len() == 2;
+        if params.symmetrize == Symmetrize::Intersection && !confirmed {
+            continue;
+        }
+        let survey_wave = if w == 0 { 1 } else { w };
+        let silent = if reporters.contains(&s) { &t } else { &s };
+        let recon = !confirmed && !responded.contains(&(p.clone(), survey_wave, silent.clone()));
+        reconstructed += usize::from(recon);
+        tie_rows.project.push(p);
+        tie_rows.wave.push(i32::try_from(w).unwrap_or(0));
+        tie_rows.layer.push(layer);
+        tie_rows.source.push(s);
+        tie_rows.target.push(t);
+        tie_rows.weight.push(weight);
+        tie_rows
+            .reports
+            .push(i32::try_from(reporters.len()).unwrap_or(0));
+        tie_rows.reconstructed.push(recon);
+    }
+    summary.push(format!(
+        "{} ties ({} symmetrisation; {} reconstructed from the other side's report), {} self-citations found after resolution dropped",
+        tie_rows.project.len(),
+        if params.symmetrize == Symmetrize::Union { "union" } else { "intersection" },
+        reconstructed,
+        self_ties
+    ));
+    let mut tables = resolved.clone();
+    summary.push(review_line.clone());
+    tables.insert("ties".to_string(), tie_rows.frame()?);
+    Ok(StageOutput {
+        tables,
+        files: BTreeMap::new(),
+        summary,
+    })
+}
+
+/// The resolution of every spelling into organisations: what both symmetrisations share.
+struct Resolution {
+    res: Resolver,
+    /// Record → actor id.
+    actor_of: BTreeMap<usize, String>,
+    /// `actors`, `actor_matches`, `review`.
+    tables: BTreeMap<String, DataFrame>,
+    summary: Vec<String>,
+    /// The summary's line on the review queue (it comes after the ties').
+    review_line: String,
+    roster_rows: Vec<(String, i64, String, bool)>,
+    /// The `ties` input's columns.
+    project: Vec<String>,
+    respondent: Vec<String>,
+    alter: Vec<String>,
+    relation: Vec<String>,
+    wave: Vec<Option<i64>>,
+    intensity: Vec<Option<i64>>,
+}
+
+/// A resolution being computed or used by a stage, shared by the stages that resolve the same
+/// inputs with the same resolution params (`clean_actors` with `union` and `intersection` run
+/// side by side): the second waits for the first instead of resolving again, and the memory is
+/// freed when the last one is done with it.
+type SharedCell = OnceLock<Option<Arc<Resolution>>>;
+
+static SHARED: Mutex<BTreeMap<[u8; 32], Weak<SharedCell>>> = Mutex::new(BTreeMap::new());
+
+/// What a resolution depends on: the content hashes of its inputs and the params other than
+/// `symmetrize` and `missing_intensity`; `None` without the inputs' hashes (then nothing is
+/// shared).
+fn resolution_key(input: &StageInput, params: &Params) -> Option<[u8; 32]> {
+    let mut h = blake3::Hasher::new_derive_key("wecare clean_actors resolution v1");
+    h.update(input.input_hashes.get("ties")?.as_bytes());
+    for slot in ["roster", "aliases", "enti_gestori"] {
+        let hash = input.input_hashes.get(slot).map_or("-", String::as_str);
+        let display = input.files.get(slot).map_or("", |f| f.display.as_str());
+        let part = format!("{slot}={hash}@{display}");
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let rest = format!(
+        "{:?}",
+        (
+            params.fuzzy_threshold,
+            &params.acronyms,
+            params.review_from,
+            params.review_merges_below
+        )
+    );
+    h.update(rest.as_bytes());
+    Some(*h.finalize().as_bytes())
+}
+
+/// The resolution of `input`, computed here or by a stage running beside this one with the same
+/// key; the first value keeps it alive while this stage uses it.
+fn shared_resolution(
+    input: &StageInput,
+    params: &Params,
+) -> Result<(Option<Arc<SharedCell>>, Arc<Resolution>), StageError> {
+    let Some(key) = resolution_key(input, params) else {
+        return Ok((None, Arc::new(resolve(input, params)?)));
+    };
+    let cell = {
+        let mut shared = SHARED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        shared.retain(|_, w| w.strong_count() > 0);
+        if let Some(cell) = shared.get(&key).and_then(Weak::upgrade) {
+            cell
+        } else {
+            let cell = Arc::new(SharedCell::new());
+            shared.insert(key, Arc::downgrade(&cell));
+            cell
+        }
+    };
+    let mut failed = None;
+    let got = cell.get_or_init(|| match resolve(input, params) {
+        Ok(r) => Some(Arc::new(r)),
+        Err(e) => {
+            failed = Some(e);
+            None
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    match got {
+        Some(r) => {
+            let r = Arc::clone(r);
+            Ok((Some(cell), r))
+        }
+        // The stage that resolved first failed: resolve here to report the error.
+        None => Ok((None, Arc::new(resolve(input, params)?))),
+    }
+}
+
+/// Resolves every spelling of the ties, the roster, the aliases and the enti gestori list.
+fn resolve(input: &StageInput, params: &Params) -> Result<Resolution, StageError> {
     let ties = input.table("ties")?;
     let project = strings(ties, "project")?;
     let respondent = strings(ties, "respondent")?;
@@ -476,102 +679,32 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         }
     }
     let review = review_rows(&mut res, &actor_of, &actors_by_id(&actor_rows), &low_merges)?;
-    let id_of = |raw: &str, project: &str| -> Option<String> {
-        res.find(raw, project)
-            .and_then(|i| actor_of.get(&i).cloned())
-    };
-
-    // Ties: reports → undirected valued ties.
-    let mut responded: BTreeSet<(String, i64, String)> = BTreeSet::new();
-    for (p, w, o, r) in &roster_rows {
-        if *r {
-            if let Some(id) = id_of(o, p) {
-                responded.insert((p.clone(), *w, id));
-            }
-        }
-    }
-    type TieKey = (String, i64, String, String, String);
-    let mut reports: BTreeMap<TieKey, (BTreeSet<String>, i64)> = BTreeMap::new();
-    let mut self_ties = 0usize;
-    for i in 0..project.len() {
-        let (Some(a), Some(b)) = (
-            id_of(&respondent[i], &project[i]),
-            id_of(&alter[i], &project[i]),
-        ) else {
-            continue;
-        };
-        let w = wave[i].unwrap_or(0);
-        responded.insert((project[i].clone(), w, a.clone()));
-        if a == b {
-            self_ties += 1;
-            continue;
-        }
-        let (wave_out, layer) = if relation[i] == "prior" {
-            (0, relation[i].clone())
-        } else {
-            (w, relation[i].clone())
-        };
-        let (s, t) = if a < b {
-            (a.clone(), b)
-        } else {
-            (b, a.clone())
-        };
-        let entry = reports
-            .entry((project[i].clone(), wave_out, layer, s, t))
-            .or_insert((BTreeSet::new(), 0));
-        entry.0.insert(a);
-        entry.1 = entry
-            .1
-            .max(intensity[i].unwrap_or(params.missing_intensity));
-    }
-    let mut tie_rows = TieRows::default();
-    let mut reconstructed = 0usize;
-    for ((p, w, layer, s, t), (reporters, weight)) in reports {
-        let confirmed = reporters.len() == 2;
-        if params.symmetrize == Symmetrize::Intersection && !confirmed {
-            continue;
-        }
-        let survey_wave = if w == 0 { 1 } else { w };
-        let silent = if reporters.contains(&s) { &t } else { &s };
-        let recon = !confirmed && !responded.contains(&(p.clone(), survey_wave, silent.clone()));
-        reconstructed += usize::from(recon);
-        tie_rows.project.push(p);
-        tie_rows.wave.push(i32::try_from(w).unwrap_or(0));
-        tie_rows.layer.push(layer);
-        tie_rows.source.push(s);
-        tie_rows.target.push(t);
-        tie_rows.weight.push(weight);
-        tie_rows
-            .reports
-            .push(i32::try_from(reporters.len()).unwrap_or(0));
-        tie_rows.reconstructed.push(recon);
-    }
     summary.push(format!(
         "{} spellings → {} organisations ({} merges refused: incompatible types)",
         match_rows.raw_name.len(),
         actor_rows.actor_id.len(),
         res.refused
     ));
-    summary.push(format!(
-        "{} ties ({} symmetrisation; {} reconstructed from the other side's report), {} self-citations found after resolution dropped",
-        tie_rows.project.len(),
-        if params.symmetrize == Symmetrize::Union { "union" } else { "intersection" },
-        reconstructed,
-        self_ties
-    ));
+    let review_height = review.height();
     let mut tables = BTreeMap::new();
     tables.insert("actors".to_string(), actor_rows.frame()?);
     tables.insert("actor_matches".to_string(), match_rows.frame()?);
-    summary.push(format!(
-        "{} pairs to review (`wecare show clean_actors.review`)",
-        review.height()
-    ));
     tables.insert("review".to_string(), review);
-    tables.insert("ties".to_string(), tie_rows.frame()?);
-    Ok(StageOutput {
+    let review_line =
+        format!("{review_height} pairs to review (`wecare show clean_actors.review`)");
+    Ok(Resolution {
+        review_line,
+        res,
+        actor_of,
         tables,
-        files: BTreeMap::new(),
         summary,
+        roster_rows,
+        project,
+        respondent,
+        alter,
+        relation,
+        wave,
+        intensity,
     })
 }
 

@@ -14,6 +14,8 @@
 //! to organisations is a later stage's job, and so is classifying the type labels.
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use crate::vocab::fold_label;
 use crate::{InputFile, KindSpec, Slot, StageError, StageInput, StageOutput};
 
@@ -102,6 +104,16 @@ fn check_params(p: &Params) -> Result<(), crate::ParamError> {
     }
 }
 
+/// What one input file gave.
+#[derive(Default)]
+struct FileRead {
+    line: String,
+    tally: Tally,
+    ties: TieTable,
+    roster: RosterTable,
+    rejects: RejectTable,
+}
+
 pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let params: Params = input.params()?;
     if let Some(v) = params.missing_intensity {
@@ -147,36 +159,60 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             "no `wave<N>` input: give at least one wave file".into(),
         ));
     }
-    for (n, file) in waves {
+    // Every file is read on its own (in parallel) into its own tables, appended in file order:
+    // the tables are sorted on (wave, file, line) when written, the summary keeps file order.
+    let read_wave_file = |&(n, file): &(u32, &InputFile)| -> Result<FileRead, StageError> {
         let wave = wave_number(n)?;
+        let mut part = FileRead::default();
         if params.format != WaveFormat::Table {
             let (tally, described) = graph_wave::read_graph_wave(
                 wave,
                 file,
                 params.format,
                 &ctx,
-                &mut ties,
-                &mut rejects,
+                &mut part.ties,
+                &mut part.rejects,
             )?;
-            summary.push(format!(
+            part.line = format!(
                 "wave {n} ({}): {}; {described}",
                 file.display,
                 tally.reconciliation()
-            ));
-            total.add(&tally);
-            continue;
+            );
+            part.tally = tally;
+            return Ok(part);
         }
         let sheet = sheet::load(file, FileRole::Wave, &opts)?;
-        let tally = read_wave(wave, file, &sheet, &ctx, &mut ties, &mut rejects)?;
-        summary.push(file_line("wave", n, file, &sheet, &tally));
-        total.add(&tally);
-    }
-    for (n, file) in input.numbered_files("roster") {
+        part.tally = read_wave(wave, file, &sheet, &ctx, &mut part.ties, &mut part.rejects)?;
+        part.line = file_line("wave", n, file, &sheet, &part.tally);
+        Ok(part)
+    };
+    let read_roster_file = |&(n, file): &(u32, &InputFile)| -> Result<FileRead, StageError> {
         let wave = wave_number(n)?;
+        let mut part = FileRead::default();
         let sheet = sheet::load(file, FileRole::Roster, &opts)?;
-        let tally = read_roster(wave, file, &sheet, &ctx, &mut roster, &mut rejects)?;
-        summary.push(file_line("roster", n, file, &sheet, &tally));
-        total.add(&tally);
+        part.tally = read_roster(
+            wave,
+            file,
+            &sheet,
+            &ctx,
+            &mut part.roster,
+            &mut part.rejects,
+        )?;
+        part.line = file_line("roster", n, file, &sheet, &part.tally);
+        Ok(part)
+    };
+    let rosters = input.numbered_files("roster");
+    let (wave_parts, roster_parts) = rayon::join(
+        || waves.par_iter().map(read_wave_file).collect::<Vec<_>>(),
+        || rosters.par_iter().map(read_roster_file).collect::<Vec<_>>(),
+    );
+    for part in wave_parts.into_iter().chain(roster_parts) {
+        let part = part?;
+        summary.push(part.line);
+        total.add(&part.tally);
+        ties.append(part.ties);
+        roster.append(part.roster);
+        rejects.append(part.rejects);
     }
     summary.push(format!("total: {}", total.reconciliation()));
     let mut tables = BTreeMap::new();

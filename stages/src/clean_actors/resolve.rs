@@ -17,6 +17,7 @@
 //! and truncations, the similarity itself for fuzzy joins, 0.8 for extensions. Pairs it nearly
 //! joined, and joins it made with least confidence, go to the review queue.
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use super::normalise::{key_initials, normalise, Family, Normalised, MODIFIERS};
 use crate::vocab;
@@ -776,36 +777,65 @@ impl Resolver {
     /// makes another body of the same name.
     pub fn by_extension(&mut self) {
         let by_project = self.clusters_by_project();
+        // Records scoped to one project (generic names), by project.
+        let mut scoped: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (m, r) in self.records.iter().enumerate() {
+            if !r.scope.is_empty() && r.norm.acronym.is_none() {
+                scoped.entry(r.scope.clone()).or_default().push(m);
+            }
+        }
+        // The unscoped keys of a cluster, by (root, size): a cluster only grows by unions, so
+        // the pair names its state; an organisation named in many projects is split once.
+        let mut unscoped: BTreeMap<(usize, usize), Rc<Vec<WordKey>>> = BTreeMap::new();
         for (project, clusters) in by_project {
-            let (members, list) = self.current(clusters);
-            let keys = |c: usize| -> BTreeSet<FamilyKey> {
-                members[&c]
-                    .iter()
-                    .filter(|&&m| {
-                        self.records[m].norm.acronym.is_none()
-                            && (self.records[m].scope.is_empty()
-                                || self.records[m].scope == project)
-                    })
-                    .map(|&m| {
-                        (
-                            self.records[m].family(),
-                            self.records[m]
-                                .norm
-                                .key
-                                .split(' ')
-                                .map(str::to_string)
-                                .collect(),
-                            m,
-                        )
-                    })
-                    .collect()
+            let list: Vec<usize> = clusters
+                .into_iter()
+                .map(|c| self.root(c))
+                .collect::<BTreeSet<usize>>()
+                .into_iter()
+                .collect();
+            let mut local: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+            for &m in scoped.get(&project).map_or(&[][..], Vec::as_slice) {
+                let root = self.root(m);
+                local.entry(root).or_default().push(m);
+            }
+            let word_key = |m: usize| -> WordKey {
+                let words: Vec<String> = self.records[m]
+                    .norm
+                    .key
+                    .split(' ')
+                    .map(str::to_string)
+                    .collect();
+                let set = words.iter().cloned().collect();
+                (self.records[m].family(), words, m, set)
             };
-            let all_keys: BTreeMap<usize, BTreeSet<FamilyKey>> =
-                list.iter().map(|&c| (c, keys(c))).collect();
+            let mut all_keys: BTreeMap<usize, Vec<WordKey>> = BTreeMap::new();
+            for &c in &list {
+                let state = (c, self.member_lists[c].len());
+                let global = Rc::clone(unscoped.entry(state).or_insert_with(|| {
+                    Rc::new(
+                        self.member_lists[c]
+                            .iter()
+                            .filter(|&&m| {
+                                self.records[m].norm.acronym.is_none()
+                                    && self.records[m].scope.is_empty()
+                            })
+                            .map(|&m| word_key(m))
+                            .collect(),
+                    )
+                }));
+                let mut keys: Vec<WordKey> = global.as_ref().clone();
+                keys.extend(local.get(&c).into_iter().flatten().map(|&m| word_key(m)));
+                // The order of a set of (family, words, record): the first fitting key wins.
+                keys.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+                keys.dedup_by(|a, b| a.2 == b.2);
+                all_keys.insert(c, keys);
+            }
+            let none = BTreeSet::new();
             let mut joins = Vec::new();
             for &short in &list {
                 let mut found: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-                for (fam, words, m) in &all_keys[&short] {
+                for (fam, words, m, word_set) in &all_keys[&short] {
                     let norm = &self.records[*m].norm;
                     let generic = norm.generic;
                     let letters = words.iter().map(String::len).sum::<usize>();
@@ -816,30 +846,29 @@ impl Resolver {
                     {
                         continue;
                     }
-                    let small: BTreeSet<&str> = if norm.bare {
-                        BTreeSet::new()
-                    } else {
-                        words.iter().map(String::as_str).collect()
-                    };
+                    let small: &BTreeSet<String> = if norm.bare { &none } else { word_set };
                     for &long in &list {
                         if long == short {
                             continue;
                         }
                         let short_kind = self.records[*m].norm.kind;
-                        let hit = all_keys[&long].iter().find(|(f, w, lm)| {
+                        let hit = all_keys[&long].iter().find(|(f, _, lm, big)| {
                             if short_kind.is_some() && self.records[*lm].norm.kind != short_kind {
                                 return false;
                             }
-                            let big: BTreeSet<&str> = w.iter().map(String::as_str).collect();
-                            let extra: Vec<&&str> = big.difference(&small).collect();
-                            (*f == *fam || (fam.is_none() && !norm.bare))
-                                && small.is_subset(&big)
-                                && (1..=3).contains(&extra.len())
+                            if !(*f == *fam || (fam.is_none() && !norm.bare))
+                                || !small.is_subset(big)
+                            {
+                                return false;
+                            }
+                            let extra: Vec<&String> = big.difference(small).collect();
+                            (1..=3).contains(&extra.len())
                                 && extra.iter().all(|x| {
-                                    !MODIFIERS.contains(x) && !x.bytes().any(|b| b.is_ascii_digit())
+                                    !MODIFIERS.contains(&x.as_str())
+                                        && !x.bytes().any(|b| b.is_ascii_digit())
                                 })
                         });
-                        if let Some((_, _, lm)) = hit {
+                        if let Some((_, _, lm, _)) = hit {
                             found.insert(long, (*m, *lm));
                         }
                     }
@@ -955,7 +984,8 @@ fn fam(f: &BTreeSet<Family>) -> String {
 type NumberedSpelling = (usize, BTreeSet<String>);
 
 /// A family, the words of a key, and the record spelling it.
-type FamilyKey = (Option<Family>, Vec<String>, usize);
+/// A spelling's family, key words in order, record and key words as a set.
+type WordKey = (Option<Family>, Vec<String>, usize, BTreeSet<String>);
 
 /// Similarity of two keys in [0, 1]: for keys that are one edit apart (two for long keys) — a
 /// typo — the larger of Jaro–Winkler and normalised Damerau–Levenshtein (Jaro–Winkler alone

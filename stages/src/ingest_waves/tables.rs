@@ -101,6 +101,21 @@ pub struct TieTable {
 }
 
 impl TieTable {
+    /// Adds every row of `other` after these.
+    pub fn append(&mut self, mut other: Self) {
+        self.wave.append(&mut other.wave);
+        self.project.append(&mut other.project);
+        self.respondent.append(&mut other.respondent);
+        self.respondent_type.append(&mut other.respondent_type);
+        self.alter.append(&mut other.alter);
+        self.alter_type.append(&mut other.alter_type);
+        self.relation.append(&mut other.relation);
+        self.intensity.append(&mut other.intensity);
+        self.intensity_missing.append(&mut other.intensity_missing);
+        self.source_file.append(&mut other.source_file);
+        self.source_line.append(&mut other.source_line);
+    }
+
     /// Adds a tie.
     pub fn push(&mut self, source: Source<'_>, tie: Tie) {
         self.wave.push(source.wave);
@@ -163,6 +178,17 @@ pub struct RosterTable {
 }
 
 impl RosterTable {
+    /// Adds every row of `other` after these.
+    pub fn append(&mut self, mut other: Self) {
+        self.wave.append(&mut other.wave);
+        self.project.append(&mut other.project);
+        self.organisation.append(&mut other.organisation);
+        self.organisation_type.append(&mut other.organisation_type);
+        self.responded.append(&mut other.responded);
+        self.source_file.append(&mut other.source_file);
+        self.source_line.append(&mut other.source_line);
+    }
+
     /// Adds a roster row.
     pub fn push(&mut self, source: Source<'_>, member: Member) {
         self.wave.push(source.wave);
@@ -203,6 +229,16 @@ pub struct RejectTable {
 }
 
 impl RejectTable {
+    /// Adds every row of `other` after these.
+    pub fn append(&mut self, mut other: Self) {
+        self.wave.append(&mut other.wave);
+        self.source_file.append(&mut other.source_file);
+        self.source_line.append(&mut other.source_line);
+        self.column.append(&mut other.column);
+        self.raw_value.append(&mut other.raw_value);
+        self.reason.append(&mut other.reason);
+    }
+
     /// Adds a rejected row: the column at fault (its header in the file) and its raw cell.
     pub fn push(
         &mut self,

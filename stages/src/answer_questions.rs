@@ -55,6 +55,7 @@ mod report;
 use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{KindSpec, Slot, StageError, StageInput, StageOutput};
@@ -302,17 +303,25 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     ));
     let protocol_known = data.protocol.missing.is_none();
     let mut models = Vec::new();
-    for (k, (test, outcome, outcome_label)) in MODELS.iter().enumerate() {
+    // The two tie models side by side (each seeded by its own label: the same bits either way).
+    let fitted: Vec<_> = MODELS
+        .par_iter()
+        .enumerate()
+        .map(|(k, (test, _, _))| {
+            let risk = if k == 0 { &data.kept } else { &data.after };
+            dyads::fit(
+                risk,
+                &data.protocol.values,
+                protocol_known,
+                params.draws,
+                params.level,
+                input.seed,
+                &format!("Q2/{test}"),
+            )
+        })
+        .collect();
+    for ((k, (test, outcome, outcome_label)), model) in MODELS.iter().enumerate().zip(fitted) {
         let risk = if k == 0 { &data.kept } else { &data.after };
-        let model = dyads::fit(
-            risk,
-            &data.protocol.values,
-            protocol_known,
-            params.draws,
-            params.level,
-            input.seed,
-            &format!("Q2/{test}"),
-        );
         let mut extra = String::new();
         if risk.unobservable > 0 {
             extra.push_str(&format!(

@@ -147,17 +147,9 @@ pub(super) fn pair_tests(
 
     // The rank tests, one batch of shared draws per set of projects.
     let mut rank: Vec<RankDraws> = (0..pairs.len()).map(|_| RankDraws::default()).collect();
-    let mut groups: BTreeMap<&[usize], Vec<usize>> = BTreeMap::new();
-    for (k, p) in pairs.iter().enumerate() {
-        if p.why_not.is_none() {
-            groups.entry(&p.keep).or_default().push(k);
-        }
-    }
-    for (keep, members) in &groups {
-        let batch: Vec<(usize, usize)> =
-            members.iter().map(|&k| (pairs[k].i, pairs[k].j)).collect();
-        for (&k, d) in members
-            .iter()
+    for (keep, members, batch) in batches(&pairs, |p| p.why_not.is_none().then_some(&p.keep)) {
+        for (k, d) in members
+            .into_iter()
             .zip(rank_batch(setup, question, keep, &batch, xs, ys))
         {
             rank[k] = d;
@@ -167,17 +159,11 @@ pub(super) fn pair_tests(
     // The partial tests, one batch per set of projects with every control.
     let mut partial: Vec<Option<PartialDraws>> = (0..pairs.len()).map(|_| None).collect();
     if controls_for_partial {
-        let mut groups: BTreeMap<&[usize], Vec<usize>> = BTreeMap::new();
-        for (k, p) in pairs.iter().enumerate() {
-            if p.why_partial.is_none() {
-                groups.entry(&p.keep_c).or_default().push(k);
-            }
-        }
-        for (keep_c, members) in &groups {
-            let batch: Vec<(usize, usize)> =
-                members.iter().map(|&k| (pairs[k].i, pairs[k].j)).collect();
+        for (keep_c, members, batch) in
+            batches(&pairs, |p| p.why_partial.is_none().then_some(&p.keep_c))
+        {
             if let Some(draws) = partial_batch(setup, question, keep_c, &batch, xs, ys) {
-                for (&k, d) in members.iter().zip(draws) {
+                for (k, d) in members.into_iter().zip(draws) {
                     partial[k] = Some(d);
                 }
             }
@@ -196,6 +182,28 @@ pub(super) fn pair_tests(
         ));
     }
     rows
+}
+
+/// The pairs that `projects` gives a set of projects (those it gives none are left out),
+/// grouped by that set: (projects, positions in `pairs`, (exposure, outcome) positions).
+#[allow(clippy::type_complexity)]
+fn batches<'p>(
+    pairs: &'p [Pair<'_>],
+    projects: impl Fn(&'p Pair<'_>) -> Option<&'p Vec<usize>>,
+) -> Vec<(&'p [usize], Vec<usize>, Vec<(usize, usize)>)> {
+    let mut groups: BTreeMap<&[usize], Vec<usize>> = BTreeMap::new();
+    for (k, p) in pairs.iter().enumerate() {
+        if let Some(keep) = projects(p) {
+            groups.entry(keep).or_default().push(k);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(keep, members)| {
+            let batch = members.iter().map(|&k| (pairs[k].i, pairs[k].j)).collect();
+            (keep, members, batch)
+        })
+        .collect()
 }
 
 /// A short digest of a set of projects, to seed the draws that resample them.

@@ -51,6 +51,17 @@ where
     T: Send,
     F: Fn(&mut ChaCha8Rng) -> T + Sync,
 {
+    draws_with(b, seed, label, || (), |(), rng| f(rng))
+}
+
+/// [`draws`] with a scratch value made by `init` once per chunk and lent to every draw of it
+/// (a buffer reused instead of allocated per draw); the same generators, so the same bits.
+pub fn draws_with<S, T, I, F>(b: usize, seed: u64, label: &str, init: I, f: F) -> Vec<T>
+where
+    T: Send,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, &mut ChaCha8Rng) -> T + Sync,
+{
     let base = derive_seed(seed, label);
     let chunks: Vec<Vec<T>> = (0..b.div_ceil(CHUNK))
         .into_par_iter()
@@ -61,7 +72,8 @@ where
             let s = u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"));
             let mut rng = ChaCha8Rng::seed_from_u64(s);
             let len = CHUNK.min(b - c * CHUNK);
-            (0..len).map(|_| f(&mut rng)).collect()
+            let mut scratch = init();
+            (0..len).map(|_| f(&mut scratch, &mut rng)).collect()
         })
         .collect();
     chunks.into_iter().flatten().collect()
@@ -72,6 +84,14 @@ pub fn permutation(rng: &mut ChaCha8Rng, n: usize) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
     idx.shuffle(rng);
     idx
+}
+
+/// [`permutation`] of `0..out.len()` written into `out`: the same draws, no allocation.
+pub fn permutation_into(rng: &mut ChaCha8Rng, out: &mut [usize]) {
+    for (i, x) in out.iter_mut().enumerate() {
+        *x = i;
+    }
+    out.shuffle(rng);
 }
 
 /// `n` indices drawn with replacement from `0..n` (one bootstrap resample).
@@ -761,6 +781,29 @@ mod tests {
             p[0] * 100 + p[9]
         });
         assert_ne!(one, other_seed);
+        // A reused buffer, project segment by segment: the same permutations as fresh vectors.
+        let sizes = [0usize, 1, 2, 5, 17, 3];
+        let fresh = draws(300, 7, "u", |rng| {
+            sizes
+                .iter()
+                .flat_map(|&n| permutation(rng, n))
+                .collect::<Vec<_>>()
+        });
+        let reused = draws_with(
+            300,
+            7,
+            "u",
+            || vec![0usize; sizes.iter().sum()],
+            |buf, rng| {
+                let mut at = 0;
+                for &n in &sizes {
+                    permutation_into(rng, &mut buf[at..at + n]);
+                    at += n;
+                }
+                buf.clone()
+            },
+        );
+        assert_eq!(fresh, reused);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use crate::stats::{self, LogitData};
 
-use super::cluster_logit::{Block, Blocks};
+use super::cluster_logit::{Block, Blocks, REFIT_TOLERANCE};
 use super::inputs::{RiskSet, TIE_COVARIATES};
 
 /// The result for one coefficient.
@@ -313,7 +313,8 @@ pub(super) fn fit(
     // Cluster bootstrap: each resample refitted from the projects' blocks, weighted by how
     // many times it drew each project (cluster_logit.rs), not from a stacked design; every
     // refit starts at the full fit, whose per-project sums are computed once, and stops when
-    // its largest Newton step is below 1e-6 (about 1e-12 left; the full fit stops at 1e-10).
+    // its largest Newton step is below REFIT_TOLERANCE (error left below 1e-8; the full fit
+    // stops at 1e-10).
     let blocks = blocks(&g, &cols);
     let start = blocks.sums_at(&full.coef);
     let boots: Vec<Option<Vec<f64>>> =
@@ -322,7 +323,7 @@ pub(super) fn fit(
             for j in stats::resample(rng, nproj) {
                 times[j] += 1;
             }
-            blocks.fit(&times, &start, 1e-6)
+            blocks.fit(&times, &start, REFIT_TOLERANCE)
         });
     let failed = boots.iter().filter(|b| b.is_none()).count();
     let positions: Vec<Option<usize>> = REPORTED
@@ -394,10 +395,12 @@ pub(super) fn fit(
 /// terms and the null model's residuals, by project (tie by tie, or one value per project for a
 /// project-level column), and the observed score.
 enum Pieces {
-    /// Tie level: per project, (residualised covariate, null residual) of each tie.
+    /// Tie level: (residualised covariate, null residual) of each tie, the ties of project `j`
+    /// at `starts[j]..starts[j + 1]`.
     Ties {
-        e: Vec<Vec<f64>>,
-        r: Vec<Vec<f64>>,
+        e: Vec<f64>,
+        r: Vec<f64>,
+        starts: Vec<usize>,
         observed: f64,
     },
     /// Project level: per project, the residualised covariate and the summed null residual.
@@ -500,9 +503,15 @@ fn score_pieces(
                 .sum::<f64>()
         })
         .sum();
+    let mut starts = Vec::with_capacity(nproj + 1);
+    starts.push(0);
+    for ties in &tie_e {
+        starts.push(starts.last().copied().unwrap_or(0) + ties.len());
+    }
     Some(Pieces::Ties {
-        e: tie_e,
-        r: tie_r,
+        e: tie_e.concat(),
+        r: tie_r.concat(),
+        starts,
         observed,
     })
 }
@@ -517,31 +526,53 @@ fn permutation_ps(pieces: &[Option<Pieces>], draws: usize, seed: u64, label: &st
     let projects: Vec<usize> = (0..pieces.len())
         .filter(|&k| matches!(pieces[k], Some(Pieces::Projects { .. })))
         .collect();
-    if let Some(Some(Pieces::Ties { e, .. })) = ties.first().map(|&k| &pieces[k]) {
-        let sizes: Vec<usize> = e.iter().map(Vec::len).collect();
-        let null: Vec<Vec<f64>> =
-            stats::draws(draws, seed, &format!("{label}/within_projects"), |rng| {
-                let perms: Vec<Vec<usize>> =
-                    sizes.iter().map(|&n| stats::permutation(rng, n)).collect();
-                ties.iter()
-                    .map(|&k| match &pieces[k] {
-                        Some(Pieces::Ties { e, r, .. }) => perms
-                            .iter()
-                            .enumerate()
-                            .map(|(j, perm)| {
-                                perm.iter()
-                                    .zip(&r[j])
-                                    .map(|(&i, b)| e[j][i] * b)
-                                    .sum::<f64>()
-                            })
-                            .sum(),
-                        _ => f64::NAN,
-                    })
-                    .collect()
-            });
-        for (m, &k) in ties.iter().enumerate() {
+    if let Some(Some(Pieces::Ties { starts, .. })) = ties.first().map(|&k| &pieces[k]) {
+        // Every tie-level column has the same ties: lay the columns side by side, tie by tie, so
+        // one pass per draw permutes each project's ties once and gathers every column.
+        let m = ties.len();
+        let total = starts.last().copied().unwrap_or(0);
+        let mut e_all = vec![0.0; total * m];
+        let mut r_all = vec![0.0; total * m];
+        for (col, &k) in ties.iter().enumerate() {
+            if let Some(Pieces::Ties { e, r, .. }) = &pieces[k] {
+                for t in 0..total {
+                    e_all[t * m + col] = e[t];
+                    r_all[t * m + col] = r[t];
+                }
+            }
+        }
+        let null: Vec<Vec<f64>> = stats::draws_with(
+            draws,
+            seed,
+            &format!("{label}/within_projects"),
+            || vec![0usize; total],
+            |perm, rng| {
+                // Project by project, as `stats::permutation` would draw them (the same bits):
+                // each project's sum, then the projects' sums in order.
+                let mut sums = vec![0.0; m];
+                let mut part = vec![0.0; m];
+                for w in starts.windows(2) {
+                    let (s, e) = (w[0], w[1]);
+                    let seg = &mut perm[s..e];
+                    stats::permutation_into(rng, seg);
+                    part.fill(0.0);
+                    for (t, &i) in seg.iter().enumerate() {
+                        let ev = &e_all[(s + i) * m..(s + i + 1) * m];
+                        let rv = &r_all[(s + t) * m..(s + t + 1) * m];
+                        for ((p, a), b) in part.iter_mut().zip(ev).zip(rv) {
+                            *p += a * b;
+                        }
+                    }
+                    for (total, p) in sums.iter_mut().zip(&part) {
+                        *total += p;
+                    }
+                }
+                sums
+            },
+        );
+        for (col, &k) in ties.iter().enumerate() {
             if let Some(Pieces::Ties { observed, .. }) = &pieces[k] {
-                let column: Vec<f64> = null.iter().map(|d| d[m]).collect();
+                let column: Vec<f64> = null.iter().map(|d| d[col]).collect();
                 out[k] = stats::permutation_p(*observed, &column);
             }
         }

@@ -106,6 +106,17 @@ fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, StageError> {
     Ok(ca.iter().map(|v| v.unwrap_or("").to_string()).collect())
 }
 
+/// A text column borrowed from its table (null as ""): no copy of the strings.
+fn texts<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<&'a str>, StageError> {
+    let col = df
+        .column(name)
+        .map_err(|_| StageError::Compute(format!("input table lacks column `{name}`")))?;
+    let ca = col
+        .str()
+        .map_err(|_| StageError::Compute(format!("column `{name}` is not text")))?;
+    Ok(ca.iter().map(|v| v.unwrap_or("")).collect())
+}
+
 fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, StageError> {
     let col = df
         .column(name)
@@ -255,87 +266,103 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let (_shared, resolution) = shared_resolution(input, &params)?;
     let Resolution {
         res,
-        actor_of,
         tables: resolved,
         summary: resolved_summary,
         review_line,
         roster_rows,
-        project,
-        respondent,
-        alter,
-        relation,
+        actor_index,
+        actor_ids,
+        ties,
         wave,
         intensity,
+        ..
     } = &*resolution;
     let mut summary = resolved_summary.clone();
-    let id_of = |raw: &str, project: &str| -> Option<String> {
+    let project = texts(ties, "project")?;
+    let respondent = texts(ties, "respondent")?;
+    let alter = texts(ties, "alter")?;
+    let relation = texts(ties, "relation")?;
+    // Keys as numbers whose order is the text order (projects, layers, actor ids), so the ties
+    // come out in the order text keys would give, without a string per key.
+    let id_of = |raw: &str, project: &str| -> Option<u32> {
         res.find(raw, project)
-            .and_then(|i| actor_of.get(&i).cloned())
+            .map(|i| actor_index[i])
+            .filter(|&a| a != u32::MAX)
     };
+    let numbering = |names: BTreeSet<&str>| -> (Vec<String>, BTreeMap<String, u32>) {
+        let list: Vec<String> = names.into_iter().map(str::to_string).collect();
+        let map = (0u32..).zip(&list).map(|(n, p)| (p.clone(), n)).collect();
+        (list, map)
+    };
+    let (project_names, project_no) = numbering(
+        project
+            .iter()
+            .copied()
+            .chain(roster_rows.iter().map(|r| r.0.as_str()))
+            .collect(),
+    );
+    let (layer_names, layer_no) = numbering(relation.iter().copied().collect());
 
     // Ties: reports → undirected valued ties.
-    let mut responded: BTreeSet<(String, i64, String)> = BTreeSet::new();
+    let mut responded: BTreeSet<(u32, i64, u32)> = BTreeSet::new();
     for (p, w, o, r) in roster_rows.iter() {
         if *r {
             if let Some(id) = id_of(o, p) {
-                responded.insert((p.clone(), *w, id));
+                responded.insert((project_no[p], *w, id));
             }
         }
     }
-    type TieKey = (String, i64, String, String, String);
-    let mut reports: BTreeMap<TieKey, (BTreeSet<String>, i64)> = BTreeMap::new();
+    // (project, wave, layer, lower id, higher id) → (lower reported, higher reported, weight).
+    type TieKey = (u32, i64, u32, u32, u32);
+    let mut reports: BTreeMap<TieKey, (bool, bool, i64)> = BTreeMap::new();
     let mut self_ties = 0usize;
     for i in 0..project.len() {
         let (Some(a), Some(b)) = (
-            id_of(&respondent[i], &project[i]),
-            id_of(&alter[i], &project[i]),
+            id_of(respondent[i], project[i]),
+            id_of(alter[i], project[i]),
         ) else {
             continue;
         };
+        let p = project_no[project[i]];
         let w = wave[i].unwrap_or(0);
-        responded.insert((project[i].clone(), w, a.clone()));
+        responded.insert((p, w, a));
         if a == b {
             self_ties += 1;
             continue;
         }
-        let (wave_out, layer) = if relation[i] == "prior" {
-            (0, relation[i].clone())
-        } else {
-            (w, relation[i].clone())
-        };
-        let (s, t) = if a < b {
-            (a.clone(), b)
-        } else {
-            (b, a.clone())
-        };
+        let wave_out = if relation[i] == "prior" { 0 } else { w };
+        let layer = layer_no[relation[i]];
+        let (s, t) = if a < b { (a, b) } else { (b, a) };
         let entry = reports
-            .entry((project[i].clone(), wave_out, layer, s, t))
-            .or_insert((BTreeSet::new(), 0));
-        entry.0.insert(a);
-        entry.1 = entry
-            .1
+            .entry((p, wave_out, layer, s, t))
+            .or_insert((false, false, 0));
+        if a == s {
+            entry.0 = true;
+        } else {
+            entry.1 = true;
+        }
+        entry.2 = entry
+            .2
             .max(intensity[i].unwrap_or(params.missing_intensity));
     }
     let mut tie_rows = TieRows::default();
     let mut reconstructed = 0usize;
-    for ((p, w, layer, s, t), (reporters, weight)) in reports {
-        let confirmed = reporters.len() == 2;
+    for ((p, w, layer, s, t), (by_s, by_t, weight)) in reports {
+        let confirmed = by_s && by_t;
         if params.symmetrize == Symmetrize::Intersection && !confirmed {
             continue;
         }
         let survey_wave = if w == 0 { 1 } else { w };
-        let silent = if reporters.contains(&s) { &t } else { &s };
-        let recon = !confirmed && !responded.contains(&(p.clone(), survey_wave, silent.clone()));
+        let silent = if by_s { t } else { s };
+        let recon = !confirmed && !responded.contains(&(p, survey_wave, silent));
         reconstructed += usize::from(recon);
-        tie_rows.project.push(p);
+        tie_rows.project.push(project_names[p as usize].clone());
         tie_rows.wave.push(i32::try_from(w).unwrap_or(0));
-        tie_rows.layer.push(layer);
-        tie_rows.source.push(s);
-        tie_rows.target.push(t);
+        tie_rows.layer.push(layer_names[layer as usize].clone());
+        tie_rows.source.push(actor_ids[s as usize].clone());
+        tie_rows.target.push(actor_ids[t as usize].clone());
         tie_rows.weight.push(weight);
-        tie_rows
-            .reports
-            .push(i32::try_from(reporters.len()).unwrap_or(0));
+        tie_rows.reports.push(i32::from(by_s) + i32::from(by_t));
         tie_rows.reconstructed.push(recon);
     }
     summary.push(format!(
@@ -358,19 +385,18 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
 /// The resolution of every spelling into organisations: what both symmetrisations share.
 struct Resolution {
     res: Resolver,
-    /// Record → actor id.
-    actor_of: BTreeMap<usize, String>,
     /// `actors`, `actor_matches`, `review`.
     tables: BTreeMap<String, DataFrame>,
     summary: Vec<String>,
     /// The summary's line on the review queue (it comes after the ties').
     review_line: String,
     roster_rows: Vec<(String, i64, String, bool)>,
-    /// The `ties` input's columns.
-    project: Vec<String>,
-    respondent: Vec<String>,
-    alter: Vec<String>,
-    relation: Vec<String>,
+    /// Record → its actor's number (index in `actor_ids`), `u32::MAX` for none.
+    actor_index: Vec<u32>,
+    /// The actor ids by number: their order is their text order (zero-padded).
+    actor_ids: Vec<String>,
+    /// The `ties` input (its text columns are read in place, not copied).
+    ties: DataFrame,
     wave: Vec<Option<i64>>,
     intensity: Vec<Option<i64>>,
 }
@@ -455,19 +481,19 @@ fn shared_resolution(
 /// Resolves every spelling of the ties, the roster, the aliases and the enti gestori list.
 fn resolve(input: &StageInput, params: &Params) -> Result<Resolution, StageError> {
     let ties = input.table("ties")?;
-    let project = strings(ties, "project")?;
-    let respondent = strings(ties, "respondent")?;
-    let respondent_type = strings(ties, "respondent_type")?;
-    let alter = strings(ties, "alter")?;
-    let alter_type = strings(ties, "alter_type")?;
-    let relation = strings(ties, "relation")?;
+    let project = texts(ties, "project")?;
+    let respondent = texts(ties, "respondent")?;
+    let respondent_type = texts(ties, "respondent_type")?;
+    let alter = texts(ties, "alter")?;
+    let alter_type = texts(ties, "alter_type")?;
+    texts(ties, "relation")?;
     let wave = ints(ties, "wave")?;
     let intensity = ints(ties, "intensity")?;
 
     let mut res = Resolver::default();
     for i in 0..project.len() {
-        res.mention(&respondent[i], &project[i], &respondent_type[i], 3);
-        res.mention(&alter[i], &project[i], &alter_type[i], 1);
+        res.mention(respondent[i], project[i], respondent_type[i], 3);
+        res.mention(alter[i], project[i], alter_type[i], 1);
     }
     let roster = input.tables.get("roster");
     let mut roster_rows = Vec::new();
@@ -692,17 +718,25 @@ fn resolve(input: &StageInput, params: &Params) -> Result<Resolution, StageError
     tables.insert("review".to_string(), review);
     let review_line =
         format!("{review_height} pairs to review (`wecare show clean_actors.review`)");
+    let mut actor_index = vec![u32::MAX; res.records.len()];
+    let mut actor_ids: Vec<String> = Vec::with_capacity(actors.len());
+    for (n, a) in actors.iter().enumerate() {
+        let number = u32::try_from(n).map_err(|_| StageError::Compute("too many actors".into()))?;
+        for &m in &a.members {
+            actor_index[m] = number;
+        }
+        actor_ids.push(actor_of[&a.members[0]].clone());
+    }
+    res.release_caches();
     Ok(Resolution {
         review_line,
         res,
-        actor_of,
         tables,
         summary,
         roster_rows,
-        project,
-        respondent,
-        alter,
-        relation,
+        actor_index,
+        actor_ids,
+        ties: ties.clone(),
         wave,
         intensity,
     })

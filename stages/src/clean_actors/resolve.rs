@@ -18,6 +18,7 @@
 //! joined, and joins it made with least confidence, go to the review queue.
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::normalise::{key_initials, normalise, Family, Normalised, MODIFIERS};
 use crate::vocab;
@@ -28,7 +29,8 @@ pub struct Record {
     pub raw: String,
     /// The project a generic spelling belongs to; empty for every other record.
     pub scope: String,
-    pub norm: Normalised,
+    /// Shared with every record of the same spelling (one per scope) and the resolver's cache.
+    pub norm: Arc<Normalised>,
     pub projects: BTreeSet<String>,
     /// Type code → weighted votes from the type labels next to this spelling.
     pub type_votes: BTreeMap<&'static str, u32>,
@@ -107,12 +109,37 @@ pub struct Candidate {
     pub method: Method,
 }
 
+/// The records of one raw spelling by scope ("" or a project), sorted by scope: almost always
+/// one, so a sorted vector rather than a map (a map's node per spelling cost ~400 bytes).
+#[derive(Debug, Default)]
+struct Scopes(Vec<(String, usize)>);
+
+impl Scopes {
+    fn get(&self, scope: &str) -> Option<usize> {
+        self.0
+            .binary_search_by(|(s, _)| s.as_str().cmp(scope))
+            .ok()
+            .map(|k| self.0[k].1)
+    }
+
+    fn first(&self) -> Option<usize> {
+        self.0.first().map(|(_, i)| *i)
+    }
+
+    fn insert(&mut self, scope: &str, i: usize) {
+        match self.0.binary_search_by(|(s, _)| s.as_str().cmp(scope)) {
+            Ok(k) => self.0[k].1 = i,
+            Err(k) => self.0.insert(k, (scope.to_string(), i)),
+        }
+    }
+}
+
 /// The records and the partition being built over them.
 #[derive(Debug, Default)]
 pub struct Resolver {
     pub records: Vec<Record>,
     /// Raw spelling → scope ("" or a project) → record.
-    index: BTreeMap<String, BTreeMap<String, usize>>,
+    index: BTreeMap<String, Scopes>,
     parent: Vec<usize>,
     families: Vec<BTreeSet<Family>>,
     kinds: Vec<BTreeSet<&'static str>>,
@@ -134,7 +161,7 @@ pub struct Resolver {
     /// Members of each cluster, kept at its root (empty elsewhere).
     member_lists: Vec<Vec<usize>>,
     /// Normalised form of each distinct raw spelling.
-    norm_cache: BTreeMap<String, Normalised>,
+    norm_cache: BTreeMap<String, Arc<Normalised>>,
     /// Type label → vocabulary code (labels repeat on every row; folding them is costly).
     label_cache: BTreeMap<String, Option<&'static str>>,
     /// Enti gestori: (record, folded acronym).
@@ -169,9 +196,10 @@ impl Resolver {
         }
     }
 
-    fn norm(&mut self, raw: &str) -> &Normalised {
+    fn norm(&mut self, raw: &str) -> &Arc<Normalised> {
         if !self.norm_cache.contains_key(raw) {
-            self.norm_cache.insert(raw.to_string(), normalise(raw));
+            self.norm_cache
+                .insert(raw.to_string(), Arc::new(normalise(raw)));
         }
         &self.norm_cache[raw]
     }
@@ -196,7 +224,7 @@ impl Resolver {
     }
 
     fn record_in(&mut self, raw: &str, scope: &str, virtual_: bool) -> usize {
-        if let Some(&i) = self.index.get(raw).and_then(|m| m.get(scope)) {
+        if let Some(i) = self.index.get(raw).and_then(|m| m.get(scope)) {
             return i;
         }
         let norm = self.norm(raw).clone();
@@ -223,21 +251,27 @@ impl Resolver {
         self.index
             .entry(raw.to_string())
             .or_default()
-            .insert(scope.to_string(), i);
+            .insert(scope, i);
         i
+    }
+
+    /// Frees what only building the records needed (the normalised-spelling and label caches).
+    pub fn release_caches(&mut self) {
+        self.norm_cache = BTreeMap::new();
+        self.label_cache = BTreeMap::new();
     }
 
     /// The record of a raw spelling cited in `project`, if any.
     #[must_use]
     pub fn find(&self, raw: &str, project: &str) -> Option<usize> {
         let scopes = self.index.get(raw)?;
-        scopes.get("").or_else(|| scopes.get(project)).copied()
+        scopes.get("").or_else(|| scopes.get(project))
     }
 
     /// The record of a raw spelling, if any (first scope).
     #[must_use]
     pub fn find_raw(&self, raw: &str) -> Option<usize> {
-        self.index.get(raw)?.values().next().copied()
+        self.index.get(raw)?.first()
     }
 
     /// The cluster representative.

@@ -81,6 +81,38 @@ pub fn decode(bytes: &[u8], asked: TextEncoding) -> Result<DecodedText, DecodeEr
             (text.into_owned(), "windows-1252".to_string())
         }
     };
+    finish(text, encoding)
+}
+
+/// [`decode`] taking the bytes: valid UTF-8 (the usual export) becomes the text in place, without
+/// a copy of the file; anything else is decoded as [`decode`] does.
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_owned(mut bytes: Vec<u8>, asked: TextEncoding) -> Result<DecodedText, DecodeError> {
+    if matches!(asked, TextEncoding::Auto | TextEncoding::Utf8) {
+        let bom = match Encoding::for_bom(&bytes) {
+            None => Some(0),
+            Some((enc, len)) if enc == UTF_8 => Some(len),
+            Some(_) => None,
+        };
+        if let Some(len) = bom {
+            if std::str::from_utf8(&bytes[len..]).is_ok() {
+                check_nul(&bytes[len..])?;
+                bytes.drain(..len);
+                let name = if len > 0 { "utf-8 with BOM" } else { "utf-8" };
+                return match String::from_utf8(bytes) {
+                    Ok(text) => finish(text, name.to_string()),
+                    Err(e) => decode(e.as_bytes(), asked),
+                };
+            }
+        }
+    }
+    decode(&bytes, asked)
+}
+
+/// The checks every decoded text passes: not blank, no control characters.
+fn finish(text: String, encoding: String) -> Result<DecodedText, DecodeError> {
     if text
         .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
         .is_empty()

@@ -1,10 +1,9 @@
 //! CSV-like text files (`.csv`, `.tsv`, `.txt`): decoding, the separator (given, an Excel
 //! `sep=;` first line, or sniffed), and records with the line each starts on.
-use std::borrow::Cow;
 
 use crate::{InputFile, StageError};
 
-use super::decoded_text::{decode, DecodeError};
+use super::decoded_text::{decode_owned, DecodeError};
 use super::params::Delimiter;
 use super::sheet::{check_cell_lengths, input_error, is_blank, ReadOptions, Row, Sheet};
 
@@ -21,7 +20,7 @@ pub const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 /// # Errors
 /// When the bytes are a workbook, not text, empty, or a row's field count disagrees with the
 /// header.
-pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sheet, StageError> {
+pub fn load(file: &InputFile, bytes: Vec<u8>, opts: &ReadOptions<'_>) -> Result<Sheet, StageError> {
     if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(EMPTY_ZIP_MAGIC) {
         return Err(input_error(
             file,
@@ -40,14 +39,10 @@ pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sh
             "open it in a spreadsheet program and save it as CSV or as .xlsx without a password",
         ));
     }
-    let decoded = decode(bytes, opts.encoding).map_err(|e| decode_error(file, &e))?;
-    // Lines are counted on `\n` alone (a lone `\r` ends a line too in old Mac exports).
-    let text: Cow<'_, str> = if decoded.text.contains('\r') {
-        Cow::Owned(decoded.text.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        Cow::Borrowed(&decoded.text)
-    };
-    let text = text.as_ref();
+    let decoded = decode_owned(bytes, opts.encoding).map_err(|e| decode_error(file, &e))?;
+    let encoding = decoded.encoding;
+    let text = unify_line_ends(decoded.text);
+    let text = text.as_str();
     let (delimiter, how, skip_first) = match (opts.delimiter, excel_sep_line(text)) {
         (Delimiter::Byte(b), _) => (b, "", false),
         (Delimiter::Auto, Some(b)) => (b, " (from the `sep=` line)", true),
@@ -84,20 +79,22 @@ pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sh
             continue;
         }
         let line = lines.line_of_record(record.position().map_or(0, csv::Position::byte));
-        let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
         check_cell_lengths(
             file,
             line,
-            &cells,
+            record.iter(),
             header.as_ref().map(|h| &h.1[..]),
             opts.max_cell_chars,
         )?;
         match &header {
-            None => header = Some((line, cells)),
+            None => header = Some((line, record.iter().map(str::to_string).collect())),
             Some((_, names)) => {
-                if cells.len() != names.len() && !is_blank(&cells) {
-                    let extra_blank = cells.len() > names.len() && is_blank(&cells[names.len()..]);
+                let mut width = record.len();
+                if width != names.len() && !is_blank(record.iter()) {
+                    let extra_blank =
+                        width > names.len() && is_blank(record.iter().skip(names.len()));
                     if !extra_blank {
+                        let cells: Vec<String> = record.iter().map(str::to_string).collect();
                         return Err(field_count_error(
                             file,
                             line,
@@ -106,9 +103,9 @@ pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sh
                             delimiter,
                         ));
                     }
-                    cells.truncate(names.len());
+                    width = names.len();
                 }
-                rows.push(Row { line, cells });
+                rows.push(Row::new(line, record.iter().take(width)));
             }
         }
     }
@@ -121,12 +118,38 @@ pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sh
         rows,
         format: format!(
             "{}, separator {}{how}",
-            decoded.encoding,
+            encoding,
             Delimiter::show(delimiter)
         ),
         delimiter: Some(delimiter),
         worksheet: None,
     })
+}
+
+/// Every line ending as `\n` (CRLF from Windows, a lone `\r` from old Mac exports), so lines are
+/// counted on `\n` alone; in place: the file is not copied.
+fn unify_line_ends(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    let (mut write, mut read) = (0, 0);
+    while read < bytes.len() {
+        let b = bytes[read];
+        read += 1;
+        if b == b'\r' {
+            bytes[write] = b'\n';
+            if bytes.get(read) == Some(&b'\n') {
+                read += 1;
+            }
+        } else {
+            bytes[write] = b;
+        }
+        write += 1;
+    }
+    bytes.truncate(write);
+    // Only ASCII bytes were replaced or dropped: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The line a record starts on, from its byte offset. (The csv crate's own line numbers skip
@@ -321,7 +344,25 @@ mod tests {
             sheet: None,
             max_cell_chars: 1000,
         };
-        load(&file, bytes, &opts)
+        load(&file, bytes.to_vec(), &opts)
+    }
+
+    #[test]
+    fn line_ends_are_unified_in_place() {
+        for text in [
+            "a\r\nb",
+            "a\rb\r\r\nc\n",
+            "\r",
+            "\r\n\r",
+            "è\r\nà\rù",
+            "plain",
+        ] {
+            assert_eq!(
+                unify_line_ends(text.to_string()),
+                text.replace("\r\n", "\n").replace('\r', "\n"),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
@@ -342,7 +383,7 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(text)
             );
-            assert_eq!(sheet.rows[1].cells, ["3", "4"]);
+            assert_eq!(sheet.rows[1].cells().collect::<Vec<_>>(), ["3", "4"]);
         }
     }
 
@@ -350,12 +391,12 @@ mod tests {
     fn field_counts_must_match_the_header() {
         let sheet = read(b"a,b,c\n1,2,3,,\n , \n4,5,6\n").unwrap();
         assert_eq!(
-            sheet.rows[0].cells,
+            sheet.rows[0].cells().collect::<Vec<_>>(),
             ["1", "2", "3"],
             "trailing empty fields are dropped"
         );
         assert_eq!(
-            sheet.rows[1].cells,
+            sheet.rows[1].cells().collect::<Vec<_>>(),
             [" ", " "],
             "a blank row is kept (it becomes a reject)"
         );

@@ -113,14 +113,10 @@ pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sh
     let mut rows = range
         .rows()
         .zip(u64::from(first_row) + 1..)
-        .map(|(cells, line)| Row {
-            line,
-            cells: cells.iter().map(cell_text).collect(),
-        });
-    let header = rows.next().unwrap_or(Row {
-        line: u64::from(first_row) + 1,
-        cells: Vec::new(),
-    });
+        .map(|(cells, line)| Row::new(line, cells.iter().map(cell_text)));
+    let header = rows
+        .next()
+        .unwrap_or_else(|| Row::new(u64::from(first_row) + 1, Vec::<String>::new()));
     let of = if names.len() > 1 && opts.sheet.is_none() {
         format!(" (the first of {})", names.len())
     } else {
@@ -128,7 +124,7 @@ pub fn load(file: &InputFile, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Sh
     };
     Ok(Sheet {
         header_line: header.line,
-        headers: header.cells,
+        headers: header.cells().map(str::to_string).collect(),
         rows: rows.collect(),
         format: format!("xlsx, worksheet `{name}`{of}"),
         delimiter: None,
@@ -278,8 +274,11 @@ mod tests {
         );
         assert_eq!(sheet.rows.len(), 40);
         assert_eq!(sheet.rows[0].line, 4);
-        assert_eq!(sheet.rows[0].cells, ["P00", "collaborazione", "1"]);
-        assert_eq!(sheet.rows[1].cells[2], "2", "numbers as Excel shows them");
+        assert_eq!(
+            sheet.rows[0].cells().collect::<Vec<_>>(),
+            ["P00", "collaborazione", "1"]
+        );
+        assert_eq!(sheet.rows[1].cell(2), "2", "numbers as Excel shows them");
         assert_eq!(sheet.format, "xlsx, worksheet `Rilevazione 2`");
         let first = load(&file(), &bytes, &opts(None)).unwrap();
         assert_eq!(first.headers, ["seconda ondata"]);

@@ -97,13 +97,7 @@ fn default_missing() -> i64 {
 }
 
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, StageError> {
-    let col = df
-        .column(name)
-        .map_err(|_| StageError::Compute(format!("input table lacks column `{name}`")))?;
-    let ca = col
-        .str()
-        .map_err(|_| StageError::Compute(format!("column `{name}` is not text")))?;
-    Ok(ca.iter().map(|v| v.unwrap_or("").to_string()).collect())
+    Ok(texts(df, name)?.into_iter().map(str::to_string).collect())
 }
 
 /// A text column borrowed from its table (null as ""): no copy of the strings.

@@ -269,7 +269,6 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         ties,
         wave,
         intensity,
-        ..
     } = &*resolution;
     let mut summary = resolved_summary.clone();
     let project = texts(ties, "project")?;
@@ -480,7 +479,7 @@ fn resolve(input: &StageInput, params: &Params) -> Result<Resolution, StageError
     let respondent_type = texts(ties, "respondent_type")?;
     let alter = texts(ties, "alter")?;
     let alter_type = texts(ties, "alter_type")?;
-    texts(ties, "relation")?;
+    texts(ties, "relation")?; // checked here; read where the ties are built
     let wave = ints(ties, "wave")?;
     let intensity = ints(ties, "intensity")?;
 
@@ -672,13 +671,17 @@ fn resolve(input: &StageInput, params: &Params) -> Result<Resolution, StageError
     let mut actor_rows = ActorRows::default();
     let mut match_rows = MatchRows::default();
     let mut low_merges: Vec<(usize, Method, f64)> = Vec::new();
+    let mut actor_index = vec![u32::MAX; res.records.len()];
+    let mut actor_ids: Vec<String> = Vec::with_capacity(actors.len());
     for (n, a) in actors.iter().enumerate() {
         let id = format!("A{:0width$}", n + 1);
+        let number = u32::try_from(n).map_err(|_| StageError::Compute("too many actors".into()))?;
         let canonical_key = normalise(&a.name).key;
         let t = crate::vocab::by_code(a.type_code).expect("vocabulary code");
         actor_rows.push(&id, a, t);
         for &m in &a.members {
             actor_of.insert(m, id.clone());
+            actor_index[m] = number;
             let r = &res.records[m];
             if r.virtual_ {
                 continue;
@@ -697,6 +700,7 @@ fn resolve(input: &StageInput, params: &Params) -> Result<Resolution, StageError
                 low_merges.push((m, method, score));
             }
         }
+        actor_ids.push(id);
     }
     let review = review_rows(&mut res, &actor_of, &actors_by_id(&actor_rows), &low_merges)?;
     summary.push(format!(
@@ -712,15 +716,6 @@ fn resolve(input: &StageInput, params: &Params) -> Result<Resolution, StageError
     tables.insert("review".to_string(), review);
     let review_line =
         format!("{review_height} pairs to review (`wecare show clean_actors.review`)");
-    let mut actor_index = vec![u32::MAX; res.records.len()];
-    let mut actor_ids: Vec<String> = Vec::with_capacity(actors.len());
-    for (n, a) in actors.iter().enumerate() {
-        let number = u32::try_from(n).map_err(|_| StageError::Compute("too many actors".into()))?;
-        for &m in &a.members {
-            actor_index[m] = number;
-        }
-        actor_ids.push(actor_of[&a.members[0]].clone());
-    }
     res.release_caches();
     Ok(Resolution {
         review_line,

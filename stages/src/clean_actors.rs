@@ -9,6 +9,7 @@
 //! only ties both sides confirmed). Wave 0 is the pre-existing layer (`prior` answers of wave 1).
 mod normalise;
 mod resolve;
+mod vecset;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::networks::{col_str as strings, col_texts as texts};
 use crate::{vocab, InputFile, KindSpec, Slot, StageError, StageInput, StageOutput};
 use resolve::{Method, Resolver};
 
@@ -94,21 +96,6 @@ fn default_symmetrize() -> Symmetrize {
 }
 fn default_missing() -> i64 {
     1
-}
-
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>, StageError> {
-    Ok(texts(df, name)?.into_iter().map(str::to_string).collect())
-}
-
-/// A text column borrowed from its table (null as ""): no copy of the strings.
-fn texts<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<&'a str>, StageError> {
-    let col = df
-        .column(name)
-        .map_err(|_| StageError::Compute(format!("input table lacks column `{name}`")))?;
-    let ca = col
-        .str()
-        .map_err(|_| StageError::Compute(format!("column `{name}` is not text")))?;
-    Ok(ca.iter().map(|v| v.unwrap_or("")).collect())
 }
 
 fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, StageError> {
@@ -349,11 +336,11 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         let silent = if by_s { t } else { s };
         let recon = !confirmed && !responded.contains(&(p, survey_wave, silent));
         reconstructed += usize::from(recon);
-        tie_rows.project.push(project_names[p as usize].clone());
+        tie_rows.project.push(&project_names[p as usize]);
         tie_rows.wave.push(i32::try_from(w).unwrap_or(0));
-        tie_rows.layer.push(layer_names[layer as usize].clone());
-        tie_rows.source.push(actor_ids[s as usize].clone());
-        tie_rows.target.push(actor_ids[t as usize].clone());
+        tie_rows.layer.push(&layer_names[layer as usize]);
+        tie_rows.source.push(&actor_ids[s as usize]);
+        tie_rows.target.push(&actor_ids[t as usize]);
         tie_rows.weight.push(weight);
         tie_rows.reports.push(i32::from(by_s) + i32::from(by_t));
         tie_rows.reconstructed.push(recon);
@@ -835,19 +822,21 @@ impl MatchRows {
     }
 }
 
+/// `ties`, column by column; its text borrowed from the numbering (millions of rows at 10,000
+/// projects: a `String` a cell cost ~300 MB a symmetrisation).
 #[derive(Default)]
-struct TieRows {
-    project: Vec<String>,
+struct TieRows<'a> {
+    project: Vec<&'a str>,
     wave: Vec<i32>,
-    layer: Vec<String>,
-    source: Vec<String>,
-    target: Vec<String>,
+    layer: Vec<&'a str>,
+    source: Vec<&'a str>,
+    target: Vec<&'a str>,
     weight: Vec<i64>,
     reports: Vec<i32>,
     reconstructed: Vec<bool>,
 }
 
-impl TieRows {
+impl TieRows<'_> {
     fn frame(self) -> Result<DataFrame, StageError> {
         Ok(DataFrame::new_infer_height(vec![
             Column::new("project".into(), self.project),

@@ -251,45 +251,54 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         .collect();
     // The prior layer of a project exists when the table has a prior layer and the project was
     // surveyed in wave 1 (where the prior question is asked), even if it reported no prior tie.
+    let exists = |project: &str, wave: i64, layer: &str| -> bool {
+        let key: NetKey = (project.to_string(), wave, layer.to_string());
+        nets.keys.contains(&key) || (wave == 0 && has_prior && with_wave1.contains(project))
+    };
     let net = |project: &str, wave: i64, layer: &str| -> Option<Net> {
         let key: NetKey = (project.to_string(), wave, layer.to_string());
-        let exists =
-            nets.keys.contains(&key) || (wave == 0 && has_prior && with_wave1.contains(project));
-        exists.then(|| Net {
+        exists(project, wave, layer).then(|| Net {
             nodes: nets.nodes(&key),
             ties: nets.tie_set(&key).into_keys().collect(),
         })
     };
 
     // Who answered each (project, wave): `None` when the wave has no roster.
+    let (surveyed, answered_ids) = (nets.named(&nets.surveyed), nets.named(&nets.answered));
     let empty = BTreeSet::new();
     let answered = |project: &str, wave: i64| -> Option<&BTreeSet<String>> {
         let key = (project.to_string(), survey_wave(wave));
-        nets.surveyed
+        surveyed
             .contains_key(&key)
-            .then(|| nets.answered.get(&key).unwrap_or(&empty))
+            .then(|| answered_ids.get(&key).unwrap_or(&empty))
     };
     let mode = params.dyads;
 
     // Every comparison to make, in key order.
-    let mut jobs: Vec<(String, String, i64, i64, Net, Net)> = Vec::new();
+    // Only the keys: each job builds its two networks when it runs (holding every pair at once
+    // cost gigabytes at 10,000 projects).
+    let mut jobs: Vec<(&String, &String, i64, i64)> = Vec::new();
     for p in &projects {
         for l in &compared {
             for (a, b) in PAIRS {
-                let from = if a == 0 {
-                    net(p, 0, &params.prior_layer)
-                } else {
-                    net(p, a, l)
-                };
-                if let (Some(from), Some(to)) = (from, net(p, b, l)) {
-                    jobs.push((p.clone(), l.clone(), a, b, from, to));
+                let from_layer = if a == 0 { &params.prior_layer } else { l };
+                if exists(p, a, from_layer) && exists(p, b, l) {
+                    jobs.push((p, l, a, b));
                 }
             }
         }
     }
     let comparisons: Vec<Comparison> = jobs
         .par_iter()
-        .map(|(project, layer, from_wave, to_wave, from, to)| {
+        .map(|&(project, layer, from_wave, to_wave)| {
+            let from_layer = if from_wave == 0 {
+                &params.prior_layer
+            } else {
+                layer
+            };
+            let from = net(project, from_wave, from_layer).expect("the job's networks exist");
+            let to = net(project, to_wave, layer).expect("the job's networks exist");
+            let (from_wave, to_wave) = (&from_wave, &to_wave);
             let (seen_from, seen_to) = (answered(project, *from_wave), answered(project, *to_wave));
             let change =
                 TieChange::on_observed(&from.nodes, &to.nodes, &from.ties, &to.ties, |a, b| {
@@ -515,8 +524,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
         let (seen1, seen2) = (answered(p, 1), answered(p, 2));
         let seen_actors = |i: usize| -> Option<i64> {
             let n = w[i].as_ref()?;
-            let mut nodes: BTreeSet<&String> = nets
-                .surveyed
+            let mut nodes: BTreeSet<&String> = surveyed
                 .get(&(p.clone(), survey_wave(as_i64(i))))
                 .map(|s| s.iter().collect())
                 .unwrap_or_default();

@@ -34,7 +34,7 @@
 mod golden_tests;
 pub mod graph;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -164,7 +164,8 @@ struct NetSpec {
     project: String,
     wave: i64,
     layer: String,
-    nodes: Vec<String>,
+    /// Actor numbers (see [`Networks`]), sorted.
+    nodes: Vec<u32>,
     edges: Vec<(usize, usize, f64)>,
 }
 
@@ -267,32 +268,23 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     }
     // Nodes of each (project, survey wave) from the roster, placed through actor_matches, and
     // ties by network.
-    let nets = Networks::read(
+    let mut nets = Networks::read(
         input.table("ties")?,
         input.tables.get("roster"),
         input.tables.get("actor_matches"),
         &params.any_layers,
     )?;
-    let Networks {
-        surveyed,
-        answered,
-        place,
-        ..
-    } = &nets;
     let specs: Vec<NetSpec> = nets
         .keys
         .iter()
         .map(|key| {
-            let ties = nets.tie_set(key);
-            let nodes: Vec<String> = nets.nodes(key).into_iter().collect();
-            let index: BTreeMap<&str, usize> = nodes
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.as_str(), i))
-                .collect();
-            let edges = ties
-                .iter()
-                .map(|((s, t), w)| (index[s.as_str()], index[t.as_str()], *w))
+            let nodes = nets.node_numbers(key);
+            let at = |a: &u32| nodes.binary_search(a).expect("a tie's ends are nodes");
+            let edges = nets
+                .numbered_ties(key)
+                .into_iter()
+                .flatten()
+                .map(|((s, t), w)| (at(s), at(t), *w))
                 .collect();
             let (project, wave, layer) = key.clone();
             NetSpec {
@@ -304,6 +296,11 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             }
         })
         .collect();
+    // The specs hold every network's nodes and ties now: free the tie maps before measuring.
+    nets.ties = BTreeMap::new();
+    let lead = read_leads(input, &params, &nets)?;
+    nets.place = HashMap::new();
+    let info_of: Vec<Option<&ActorInfo>> = nets.actors.iter().map(|a| info.get(*a)).collect();
     let tparams = params.type_params();
     let mut measured: Vec<Measured> = specs
         .par_iter()
@@ -312,7 +309,7 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             let groups: Vec<u32> = spec
                 .nodes
                 .iter()
-                .map(|n| sector_code(info.get(n).map_or("other", |a| a.sector.as_str())))
+                .map(|&n| sector_code(info_of[n as usize].map_or("other", |a| a.sector.as_str())))
                 .collect();
             let unweighted = graph::node_metrics(&net, false);
             let network = graph::network_metrics(&net, &unweighted);
@@ -342,16 +339,18 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
             }
         })
         .collect();
-    let lead = read_leads(input, &params, place)?;
+    let Networks {
+        surveyed, answered, ..
+    } = &nets;
     let mut node_rows = NodeRows::default();
     let mut net_rows = NetRows::default();
     let mut type_rows = TypeRows::default();
     for (spec, m) in specs.iter().zip(measured.iter_mut()) {
-        m.call.rule = name_nodes(&m.call, &spec.nodes);
-        for (i, id) in spec.nodes.iter().enumerate() {
-            node_rows.push(spec, id, info.get(id), &m.nodes, i);
+        m.call.rule = name_nodes(&m.call, &|i| nets.id(spec.nodes[i]));
+        for (i, &n) in spec.nodes.iter().enumerate() {
+            node_rows.push(spec, nets.id(n), info_of[n as usize], &m.nodes, i);
         }
-        let top = m.call.top.map(|t| spec.nodes[t].clone());
+        let top = m.call.top.map(|t| nets.id(spec.nodes[t]).to_string());
         let top_info = top.as_ref().and_then(|t| info.get(t));
         let label = type_label(&m.call, top_info);
         net_rows.push(spec, m, top.clone(), top_info, &label);
@@ -417,16 +416,16 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
 }
 
 /// The rule text with actor ids in place of node indices.
-fn name_nodes(call: &graph::TypeCall, nodes: &[String]) -> String {
+fn name_nodes<'a>(call: &graph::TypeCall, id: &dyn Fn(usize) -> &'a str) -> String {
     let mut rule = call.rule.clone();
     if let (Some(h), Some(s)) = (call.top, call.second) {
         rule = rule.replace(
             &format!("top actors {h} and {s}"),
-            &format!("top actors {} and {}", nodes[h], nodes[s]),
+            &format!("top actors {} and {}", id(h), id(s)),
         );
     }
     if let Some(h) = call.top {
-        rule = rule.replace(&format!(" on {h}"), &format!(" on {}", nodes[h]));
+        rule = rule.replace(&format!(" on {h}"), &format!(" on {}", id(h)));
     }
     rule
 }
@@ -435,7 +434,7 @@ fn name_nodes(call: &graph::TypeCall, nodes: &[String]) -> String {
 fn read_leads(
     input: &StageInput,
     params: &Params,
-    place: &BTreeMap<(String, String), String>,
+    nets: &Networks,
 ) -> Result<BTreeMap<String, String>, StageError> {
     let Some(file) = input.files.get("projects") else {
         return Ok(BTreeMap::new());
@@ -465,8 +464,8 @@ fn read_leads(
             continue;
         };
         let p = p.trim().to_uppercase();
-        if let Some(id) = place.get(&(l.trim().to_string(), p.clone())) {
-            out.insert(p, id.clone());
+        if let Some(&id) = nets.place.get(&(l.trim(), p.as_str())) {
+            out.insert(p, nets.id(id).to_string());
         }
     }
     Ok(out)

@@ -21,6 +21,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::normalise::{key_initials, normalise, Family, Normalised, MODIFIERS};
+use super::vecset::VecSet;
 use crate::vocab;
 
 /// One distinct raw spelling (in one project, for generic names) and what is known about it.
@@ -31,9 +32,9 @@ pub struct Record {
     pub scope: String,
     /// Shared with every record of the same spelling (one per scope) and the resolver's cache.
     pub norm: Arc<Normalised>,
-    pub projects: BTreeSet<String>,
-    /// Type code → weighted votes from the type labels next to this spelling.
-    pub type_votes: BTreeMap<&'static str, u32>,
+    pub projects: VecSet<String>,
+    /// Type code → weighted votes from the type labels next to this spelling, sorted by code.
+    pub type_votes: Vec<(&'static str, u32)>,
     pub mentions: u32,
     /// Virtual records (alias targets, enti gestori) never appear in the data.
     pub virtual_: bool,
@@ -53,7 +54,7 @@ impl Record {
             let best = self
                 .type_votes
                 .iter()
-                .max_by_key(|(code, n)| (**n, std::cmp::Reverse(**code)))?;
+                .max_by_key(|(code, n)| (*n, std::cmp::Reverse(*code)))?;
             Family::of_type(best.0)
         })
     }
@@ -141,9 +142,9 @@ pub struct Resolver {
     /// Raw spelling → scope ("" or a project) → record.
     index: BTreeMap<String, Scopes>,
     parent: Vec<usize>,
-    families: Vec<BTreeSet<Family>>,
-    kinds: Vec<BTreeSet<&'static str>>,
-    numbers: Vec<BTreeSet<Vec<u32>>>,
+    families: Vec<VecSet<Family>>,
+    kinds: Vec<VecSet<&'static str>>,
+    numbers: Vec<VecSet<Vec<u32>>>,
     /// Records declared different from each record (`aliases.csv`, decision `different`).
     apart: BTreeMap<usize, BTreeSet<usize>>,
     /// How each record was joined (the first join that touched it).
@@ -192,7 +193,10 @@ impl Resolver {
             r.projects.insert(project.to_string());
         }
         if let Some(code) = code {
-            *r.type_votes.entry(code).or_default() += weight;
+            match r.type_votes.binary_search_by(|(c, _)| c.cmp(&code)) {
+                Ok(k) => r.type_votes[k].1 += weight,
+                Err(k) => r.type_votes.insert(k, (code, weight)),
+            }
         }
     }
 
@@ -237,8 +241,8 @@ impl Resolver {
             raw: raw.to_string(),
             scope: scope.to_string(),
             norm,
-            projects: BTreeSet::new(),
-            type_votes: BTreeMap::new(),
+            projects: VecSet::default(),
+            type_votes: Vec::new(),
             mentions: 0,
             virtual_,
             eg_type: None,
@@ -331,7 +335,7 @@ impl Resolver {
         }
         let (na, nb) = (&self.numbers[ra], &self.numbers[rb]);
         if !(na.is_subset(nb) || nb.is_subset(na)) {
-            let show = |s: &BTreeSet<Vec<u32>>| {
+            let show = |s: &VecSet<Vec<u32>>| {
                 join(s.iter().map(|v| {
                     if v.is_empty() {
                         "none".to_string()
@@ -1010,7 +1014,7 @@ fn join<S: AsRef<str>>(items: impl Iterator<Item = S>) -> String {
     }
 }
 
-fn fam(f: &BTreeSet<Family>) -> String {
+fn fam(f: &VecSet<Family>) -> String {
     join(f.iter().map(|x| format!("{x:?}").to_lowercase()))
 }
 

@@ -16,6 +16,7 @@ const PRESENTATION: &[&str] = &[
     "diagnostic.rs",
     "dirty_reason.rs",
     "error.rs",
+    "fresh_seal.rs",
     "hash_cache.rs",
     "main.rs",
     "printer.rs",

@@ -31,6 +31,8 @@ pub struct Pipeline {
     pub dag: Dag,
     /// Content hashes of the project's files, cached by size and mtime.
     pub hashes: crate::hash_cache::HashCache,
+    /// blake3 of the `pipeline.toml` text this was read from.
+    pub source_hash: String,
 }
 
 /// One `[stages.NAME]` table, validated.
@@ -217,6 +219,7 @@ pub fn parse(root: &Path, source: &str) -> Result<Pipeline, ConfigError> {
         stages,
         dag,
         hashes: crate::hash_cache::HashCache::new(root),
+        source_hash: blake3::hash(source.as_bytes()).to_hex().to_string(),
     })
 }
 

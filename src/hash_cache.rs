@@ -30,16 +30,32 @@ const HEADER: &str = "wecare hash cache v1";
 
 /// What identifies one version of a file without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    size: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
-    ino: u64,
-    dev: u64,
+pub(crate) struct Stamp {
+    pub(crate) size: u64,
+    pub(crate) mtime_ns: i128,
+    pub(crate) ctime_ns: i128,
+    pub(crate) ino: u64,
+    pub(crate) dev: u64,
 }
 
 impl Stamp {
-    fn of(meta: &std::fs::Metadata) -> Option<Self> {
+    /// The stamp as bytes, for digests.
+    pub(crate) fn to_bytes(self) -> [u8; 56] {
+        let mut out = [0u8; 56];
+        out[..8].copy_from_slice(&self.size.to_le_bytes());
+        out[8..24].copy_from_slice(&self.mtime_ns.to_le_bytes());
+        out[24..40].copy_from_slice(&self.ctime_ns.to_le_bytes());
+        out[40..48].copy_from_slice(&self.ino.to_le_bytes());
+        out[48..].copy_from_slice(&self.dev.to_le_bytes());
+        out
+    }
+
+    /// The later of the modification and status-change times, in nanoseconds since the epoch.
+    pub(crate) fn last_change_ns(self) -> i128 {
+        self.mtime_ns.max(self.ctime_ns)
+    }
+
+    pub(crate) fn of(meta: &std::fs::Metadata) -> Option<Self> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt as _;

@@ -13,6 +13,7 @@ pub mod dirty_reason;
 pub mod error;
 mod export;
 pub mod fingerprint;
+mod fresh_seal;
 pub mod hash_cache;
 pub mod lockfile;
 mod printer;

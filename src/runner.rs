@@ -145,14 +145,28 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
             }
         }
     };
+    // The common case, a no-op, vouched for by the seal of the last one (see `fresh_seal`):
+    // nothing listed changed, so every stage is fresh and no temporary file was left under
+    // `outputs/` since.
+    let plain = !opts.dry_run && opts.only.is_none() && forced.is_empty();
+    if plain && guard.is_some() && crate::fresh_seal::holds(pipeline) {
+        say_removed(printer, remove_lock_leftovers(&pipeline.root));
+        printer.verbose(&format!(
+            "nothing changed since every stage was last found fresh ({})",
+            crate::fresh_seal::FILE
+        ));
+        let fresh = pipeline.dag.topo_order().into_iter();
+        nothing_to_do(
+            pipeline,
+            printer,
+            fresh.filter(|s| selected.contains(s)),
+            started,
+        );
+        drop(guard);
+        return Ok(());
+    }
     if guard.is_some() {
-        let removed = remove_leftovers(&pipeline.root);
-        if removed > 0 {
-            printer.line(&format!(
-                "removed {removed} temporary file{} left by an interrupted run",
-                if removed == 1 { "" } else { "s" }
-            ));
-        }
+        say_removed(printer, remove_leftovers(&pipeline.root));
     }
     let _stage_guard = match (&opts.only, opts.dry_run) {
         (Some(stage), false) => Some(crate::run_only::stage_guard(&pipeline.root, stage)?),
@@ -169,29 +183,29 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
             }
         }
     }
+    let checked = std::time::SystemTime::now();
     let lock = Lock::read(&pipeline.root);
     for problem in &lock.unreadable {
         printer.error(&format!("warning: {problem}"));
     }
     // The common case, a no-op, decided on this thread as `status` does, without starting workers.
-    if !opts.dry_run && opts.only.is_none() && forced.is_empty() {
+    if plain {
         if let Ok(all) = crate::commands::statuses_with(pipeline, &lock) {
             if all
                 .iter()
                 .filter(|s| selected.contains(&s.name))
                 .all(|s| s.state == "fresh")
             {
-                let outcomes: BTreeMap<String, Outcome> = all
-                    .iter()
-                    .filter(|s| selected.contains(&s.name))
-                    .map(|s| {
-                        printer.verbose(&format!("fresh  {}", s.name));
-                        (s.name.clone(), Outcome::Fresh)
-                    })
-                    .collect();
-                let elapsed = started.elapsed();
-                say_nothing_to_do(printer, outcomes.len(), elapsed);
-                write_run_log(&pipeline.root, &outcomes, &BTreeMap::new(), elapsed, 0);
+                if guard.is_some() && all.iter().all(|s| s.state == "fresh") {
+                    crate::fresh_seal::write(pipeline, &lock, checked);
+                }
+                let fresh = all.into_iter().map(|s| s.name);
+                nothing_to_do(
+                    pipeline,
+                    printer,
+                    fresh.filter(|s| selected.contains(s)),
+                    started,
+                );
                 drop(guard);
                 return Ok(());
             }
@@ -507,8 +521,11 @@ impl Run<'_> {
                             fingerprint::short(&hash)
                         ));
                     }
-                    let df = table_io::read_parquet_bytes(bytes)
-                        .map_err(|e| format!("cannot read `{path}`: {e}"))?;
+                    let df = match wecare_stages::slot_columns(decl.kind.name, slot) {
+                        Some(columns) => table_io::read_parquet_columns(bytes, columns),
+                        None => table_io::read_parquet_bytes(bytes),
+                    }
+                    .map_err(|e| format!("cannot read `{path}`: {e}"))?;
                     input.tables.insert(slot.clone(), df);
                 }
             }
@@ -675,6 +692,33 @@ fn default_jobs() -> usize {
 }
 
 /// The one line of a run that found every selected stage fresh.
+/// Reports a no-op of the stages `fresh` (in order) and logs it.
+fn nothing_to_do(
+    pipeline: &Pipeline,
+    printer: &Printer,
+    fresh: impl Iterator<Item = String>,
+    started: Instant,
+) {
+    let outcomes: BTreeMap<String, Outcome> = fresh
+        .map(|s| {
+            printer.verbose(&format!("fresh  {s}"));
+            (s, Outcome::Fresh)
+        })
+        .collect();
+    let elapsed = started.elapsed();
+    say_nothing_to_do(printer, outcomes.len(), elapsed);
+    write_run_log(&pipeline.root, &outcomes, &BTreeMap::new(), elapsed, 0);
+}
+
+fn say_removed(printer: &Printer, removed: usize) {
+    if removed > 0 {
+        printer.line(&format!(
+            "removed {removed} temporary file{} left by an interrupted run",
+            if removed == 1 { "" } else { "s" }
+        ));
+    }
+}
+
 fn say_nothing_to_do(printer: &Printer, fresh: usize, elapsed: Duration) {
     printer.line(&format!(
         "nothing to do: all {fresh} stages fresh ({:.2}s)",
@@ -754,6 +798,9 @@ fn is_leftover(name: &str) -> bool {
             .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// How deep below `outputs/` [`remove_leftovers`] looks.
+pub const LEFTOVER_DEPTH: usize = 8;
+
 /// Removes the temporary files a killed run left under `outputs/` and beside `pipeline.lock`
 /// (the caller holds the project lock, so no other run is writing them). Returns how many.
 pub fn remove_leftovers(root: &Path) -> usize {
@@ -766,7 +813,7 @@ pub fn remove_leftovers(root: &Path) -> usize {
                 continue;
             };
             let name = entry.file_name().to_string_lossy().into_owned();
-            if kind.is_dir() && depth < 8 {
+            if kind.is_dir() && depth < LEFTOVER_DEPTH {
                 walk(&entry.path(), depth + 1, removed);
             } else if kind.is_file()
                 && is_leftover(&name)
@@ -778,6 +825,12 @@ pub fn remove_leftovers(root: &Path) -> usize {
     }
     let mut removed = 0;
     walk(&root.join("outputs"), 0, &mut removed);
+    removed + remove_lock_leftovers(root)
+}
+
+/// Removes the temporary files of `pipeline.lock` a killed run left. Returns how many.
+fn remove_lock_leftovers(root: &Path) -> usize {
+    let mut removed = 0;
     if let Ok(entries) = std::fs::read_dir(root) {
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name().to_string_lossy().into_owned();

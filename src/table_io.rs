@@ -42,6 +42,21 @@ pub fn read_parquet_bytes(bytes: Vec<u8>) -> PolarsResult<DataFrame> {
     ParquetReader::new(std::io::Cursor::new(bytes)).finish()
 }
 
+/// [`read_parquet_bytes`], keeping only the listed columns the file has (in the file's order).
+///
+/// # Errors
+/// When the bytes are not a Parquet file polars can decode.
+pub fn read_parquet_columns(bytes: Vec<u8>, columns: &[&str]) -> PolarsResult<DataFrame> {
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+    let schema = reader.schema()?;
+    let keep: Vec<String> = schema
+        .iter_names()
+        .filter(|name| columns.contains(&name.as_str()))
+        .map(ToString::to_string)
+        .collect();
+    reader.with_columns(Some(keep)).finish()
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
 /// reader (or a crash) never sees a half-written file.
 ///

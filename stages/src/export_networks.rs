@@ -182,7 +182,10 @@ pub fn run(input: &StageInput) -> Result<StageOutput, StageError> {
     let formats: BTreeSet<Format> = params.formats.iter().copied().collect();
     for ((p, w, l), net) in &nets {
         for f in &formats {
-            for (name, bytes) in render(*f, &format!("{p}_w{w}_{l}"), net) {
+            for (name, mut bytes) in render(*f, &format!("{p}_w{w}_{l}"), net) {
+                // Every file is held until the engine writes them all: without the slack of a
+                // growing buffer (at 10,000 projects 1.6 GB of files took 2.5 GB).
+                bytes.shrink_to_fit();
                 project.push(p.clone());
                 wave.push(*w);
                 layer.push(l.clone());

@@ -111,6 +111,17 @@ pub fn reads_provenance(kind: &str) -> bool {
     PROVENANCE_KINDS.contains(&kind)
 }
 
+/// The columns stages of `kind` read from the table in `slot`, when they read only some of its
+/// columns: the engine then loads just those (a projection; a listed column the table lacks is
+/// left out, and the stage reports it as it would). `None`: every column.
+#[must_use]
+pub fn slot_columns(kind: &str, slot: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "answer_questions" => answer_questions::slot_columns(slot),
+        _ => None,
+    }
+}
+
 /// Checks a stage's `params` table against its kind's params struct and returns it in canonical
 /// form: every parameter present, defaults filled in, keys sorted.
 ///
@@ -163,26 +174,25 @@ pub fn code_identity(kind: &str) -> String {
 }
 
 fn compute_code_identity(kind: &str) -> String {
-    let own_file = format!("{kind}.rs");
-    let own_dir = format!("{kind}/");
-    // Domain commands (`wecare synth`, `wecare new`) live here too but no stage calls them.
-    let is_command = |path: &str| {
-        NOT_STAGE_CODE
-            .iter()
-            .any(|m| path == format!("{m}.rs") || path.starts_with(&format!("{m}/")))
+    // Whether `path` is module `m`'s file or under its folder (no allocation: a no-op asks for
+    // every kind's identity).
+    let in_module = |path: &str, m: &str| {
+        path.strip_prefix(m)
+            .is_some_and(|rest| rest == ".rs" || rest.starts_with('/'))
     };
+    // Domain commands (`wecare synth`, `wecare new`) live here too but no stage calls them.
+    let is_command = |path: &str| NOT_STAGE_CODE.iter().any(|m| in_module(path, m));
     let is_other_kind = |path: &str| {
-        KINDS.iter().any(|k| {
-            k.name != kind
-                && (path == format!("{}.rs", k.name) || path.starts_with(&format!("{}/", k.name)))
-        })
+        KINDS
+            .iter()
+            .any(|k| k.name != kind && in_module(path, k.name))
     };
     let mut hasher = blake3::Hasher::new_derive_key("wecare stage code identity v1");
     for (path, hash) in code_hashes::SOURCE_HASHES {
         if is_other_kind(path) || is_command(path) {
             continue;
         }
-        let role: &[u8] = if *path == own_file || path.starts_with(&own_dir) {
+        let role: &[u8] = if in_module(path, kind) {
             b"own"
         } else {
             b"shared"

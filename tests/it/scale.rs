@@ -108,3 +108,87 @@ fn issue13_a_corrupt_or_unwritable_hash_cache_changes_nothing() {
     p.edit("data/raw/wave2.csv", "resources,1", "resources,2");
     assert_eq!(p.status()["ingest_waves"].0, "stale");
 }
+
+/// Runs until `run` has sealed its no-op verdict (the files must be two seconds old first).
+fn sealed_noop(p: &Project) {
+    std::thread::sleep(Duration::from_millis(2100));
+    let run = p.ok(&["run"]);
+    assert!(run.stdout.contains("nothing to do"), "{}", run.stdout);
+    assert!(p.path().join(".wecare/fresh-seal").is_file());
+    let again = p.ok(&["run", "-v"]);
+    assert!(
+        again.stdout.contains(".wecare/fresh-seal") && again.stdout.contains("nothing to do"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn issue13_the_sealed_noop_never_hides_a_change() {
+    let p = Project::new("basic");
+    p.ok(&["run"]);
+    sealed_noop(&p);
+    // An output edited in place, same size, its modification time set back.
+    let rel = "outputs/describe_waves/wave_summary.parquet";
+    let len = std::fs::metadata(p.path().join(rel)).unwrap().len() as usize;
+    sneaky_edit(&p, rel, len / 2);
+    let run = p.ok(&["run"]);
+    assert_eq!(crate::common::stages_run(&run.stdout), ["describe_waves"]);
+    assert!(!run.stdout.contains("fresh-seal"), "{}", run.stdout);
+
+    // An input edited in place the same way: the stage that reads it runs again.
+    sealed_noop(&p);
+    let wave1 = p.read("data/raw/wave1.csv");
+    let at = wave1.find(",collaboration,2").unwrap() + ",collaboration,".len();
+    sneaky_edit(&p, "data/raw/wave1.csv", at);
+    let run = p.ok(&["run"]);
+    assert!(
+        crate::common::stages_run(&run.stdout).contains(&"ingest_waves".to_string()),
+        "{}",
+        run.stdout
+    );
+
+    // A temporary file a killed run left deep under `outputs/`: found and removed.
+    sealed_noop(&p);
+    let dirs: Vec<_> = std::fs::read_dir(p.path().join("outputs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|d| d.is_dir())
+        .collect();
+    let tmp = dirs[0].join(".left.parquet.tmp-4242");
+    std::fs::write(&tmp, b"half").unwrap();
+    let run = p.ok(&["run"]);
+    assert!(
+        run.stdout.contains("removed 1 temporary file") && run.stdout.contains("nothing to do"),
+        "{}",
+        run.stdout
+    );
+    assert!(!tmp.exists());
+
+    // A deleted output, a changed param, an edited lock: each means the full check.
+    sealed_noop(&p);
+    std::fs::remove_file(p.path().join(rel)).unwrap();
+    let run = p.ok(&["run"]);
+    assert_eq!(crate::common::stages_run(&run.stdout), ["describe_waves"]);
+    sealed_noop(&p);
+    let lock = p.read("pipeline.lock");
+    p.write(
+        "pipeline.lock",
+        &lock.replacen("fingerprint = \"", "fingerprint = \"0", 1),
+    );
+    let run = p.ok(&["run"]);
+    assert!(!run.stdout.contains("nothing to do"), "{}", run.stdout);
+    // A seal whose stamps were tampered with is only a cache miss.
+    sealed_noop(&p);
+    let seal = p.read(".wecare/fresh-seal");
+    let mut lines: Vec<&str> = seal.lines().collect();
+    let zeros = "0".repeat(64);
+    lines[2] = &zeros;
+    p.write(".wecare/fresh-seal", &(lines.join("\n") + "\n"));
+    let run = p.ok(&["run", "-v"]);
+    assert!(
+        run.stdout.contains("nothing to do") && !run.stdout.contains("fresh-seal"),
+        "{}",
+        run.stdout
+    );
+}

@@ -130,6 +130,14 @@ fn strs(df: &DataFrame, name: &str, slot: &str) -> Result<Vec<Option<String>>, S
     Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
 }
 
+/// A text column borrowed from its table (null → empty).
+fn texts<'a>(df: &'a DataFrame, name: &str, slot: &str) -> Result<Vec<&'a str>, StageError> {
+    let ca = column(df, name, slot)?
+        .str()
+        .map_err(|_| StageError::Compute(format!("column `{name}` of `{slot}` is not text")))?;
+    Ok(ca.iter().map(|v| v.unwrap_or("")).collect())
+}
+
 fn strs_or_empty(df: &DataFrame, name: &str, slot: &str) -> Result<Vec<String>, StageError> {
     Ok(strs(df, name, slot)?
         .into_iter()
@@ -324,18 +332,18 @@ pub(super) fn read(input: &StageInput, params: &Params) -> Result<Data, StageErr
     let mut tie_sets: BTreeMap<(String, i64, String), BTreeSet<Pair>> = BTreeMap::new();
     {
         let (p, w, l, s, t) = (
-            strs_or_empty(ties, "project", "ties")?,
+            texts(ties, "project", "ties")?,
             ints(ties, "wave", "ties")?,
-            strs_or_empty(ties, "layer", "ties")?,
-            strs_or_empty(ties, "source", "ties")?,
-            strs_or_empty(ties, "target", "ties")?,
+            texts(ties, "layer", "ties")?,
+            texts(ties, "source", "ties")?,
+            texts(ties, "target", "ties")?,
         );
         for i in 0..p.len() {
             if s[i] != t[i] {
                 tie_sets
-                    .entry((p[i].clone(), w[i], l[i].clone()))
+                    .entry((p[i].to_string(), w[i], l[i].to_string()))
                     .or_default()
-                    .insert(pair(&s[i], &t[i]));
+                    .insert(pair(s[i], t[i]));
             }
         }
     }
@@ -372,20 +380,6 @@ pub(super) fn read(input: &StageInput, params: &Params) -> Result<Data, StageErr
         }
     }
     let net = |p: &str, w: i64, l: &str| nets.get(&(p.to_string(), w, l.to_string())).copied();
-    let nodes = input.table("node_metrics")?;
-    let mut constraint: BTreeMap<(String, i64, String, String), f64> = BTreeMap::new();
-    {
-        let (p, w, l, a) = (
-            strs_or_empty(nodes, "project", "node_metrics")?,
-            ints(nodes, "wave", "node_metrics")?,
-            strs_or_empty(nodes, "layer", "node_metrics")?,
-            strs_or_empty(nodes, "actor_id", "node_metrics")?,
-        );
-        let c = floats(nodes, "constraint", "node_metrics")?;
-        for i in 0..p.len() {
-            constraint.insert((p[i].clone(), w[i], l[i].clone(), a[i].clone()), c[i]);
-        }
-    }
     let types = input.table("network_types")?;
     let mut lead: BTreeMap<String, String> = BTreeMap::new();
     {
@@ -400,13 +394,31 @@ pub(super) fn read(input: &StageInput, params: &Params) -> Result<Data, StageErr
     if lead.is_empty() && np > 0 {
         notes.push("no lead ente gestore is known (network_types.lead_actor is empty): the lead's constraint is unknown".into());
     }
+    // Only the lead's constraint is read: one row in a few dozen of `node_metrics`.
+    let nodes = input.table("node_metrics")?;
+    let mut constraint: BTreeMap<(String, i64, String), f64> = BTreeMap::new();
+    {
+        let (p, w, l, a) = (
+            texts(nodes, "project", "node_metrics")?,
+            ints(nodes, "wave", "node_metrics")?,
+            texts(nodes, "layer", "node_metrics")?,
+            texts(nodes, "actor_id", "node_metrics")?,
+        );
+        let c = floats(nodes, "constraint", "node_metrics")?;
+        for i in 0..p.len() {
+            if lead.get(p[i]).is_some_and(|lead| lead == a[i]) {
+                constraint.insert((p[i].to_string(), w[i], l[i].to_string()), c[i]);
+            }
+        }
+    }
     let lead_constraint = |p: &str, w: i64, l: &str| -> f64 {
-        lead.get(p).map_or(f64::NAN, |a| {
-            constraint
-                .get(&(p.to_string(), w, l.to_string(), a.clone()))
-                .copied()
-                .unwrap_or(f64::NAN)
-        })
+        if !lead.contains_key(p) {
+            return f64::NAN;
+        }
+        constraint
+            .get(&(p.to_string(), w, l.to_string()))
+            .copied()
+            .unwrap_or(f64::NAN)
     };
 
     let (tl, pl) = (params.tie_layer.as_str(), params.prior_layer.as_str());
@@ -573,14 +585,14 @@ pub(super) fn read(input: &StageInput, params: &Params) -> Result<Data, StageErr
     ];
 
     // Who answered wave 3: which dyads could be seen at all.
-    let mut place: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut place: BTreeMap<(&str, &str), &str> = BTreeMap::new();
     if let Some(m) = input.tables.get("actor_matches") {
-        let raw = strs_or_empty(m, "raw_name", "actor_matches")?;
-        let id = strs_or_empty(m, "actor_id", "actor_matches")?;
-        let projects_of = strs_or_empty(m, "projects", "actor_matches")?;
+        let raw = texts(m, "raw_name", "actor_matches")?;
+        let id = texts(m, "actor_id", "actor_matches")?;
+        let projects_of = texts(m, "projects", "actor_matches")?;
         for i in 0..raw.len() {
             for p in projects_of[i].split(';') {
-                place.insert((raw[i].clone(), p.to_string()), id[i].clone());
+                place.insert((raw[i], p), id[i]);
             }
         }
     }
@@ -601,9 +613,8 @@ pub(super) fn read(input: &StageInput, params: &Params) -> Result<Data, StageErr
             surveyed_w3.insert(p[i].clone());
             if r[i] {
                 let id = place
-                    .get(&(o[i].clone(), p[i].clone()))
-                    .cloned()
-                    .unwrap_or_else(|| o[i].clone());
+                    .get(&(o[i].as_str(), p[i].as_str()))
+                    .map_or_else(|| o[i].clone(), |id| (*id).to_string());
                 answered.entry(p[i].clone()).or_default().insert(id);
             }
         }

@@ -170,8 +170,9 @@ pub fn holds(pipeline: &Pipeline) -> bool {
 }
 
 /// Seals the verdict that every stage of `pipeline` is fresh against `lock`, as checked from
-/// `checked` on (the lock was read after it). Errors are ignored: the seal only saves time.
-pub fn write(pipeline: &Pipeline, lock: &Lock, checked: SystemTime) {
+/// `checked` on (the lock was read after it), with `dirs` the directories under `outputs/` the
+/// run found no temporary file in. Errors are ignored: the seal only saves time.
+pub fn write(pipeline: &Pipeline, lock: &Lock, dirs: &[String], checked: SystemTime) {
     let root = &pipeline.root;
     if !lock.unreadable.is_empty() {
         return;
@@ -189,7 +190,6 @@ pub fn write(pipeline: &Pipeline, lock: &Lock, checked: SystemTime) {
         };
         files.extend(entry.outputs.values().map(|o| o.path.as_str()));
     }
-    let dirs = output_dirs(root);
     let mut paths: Vec<(Entry, &str)> = dirs.iter().map(|d| (Entry::Dir, d.as_str())).collect();
     paths.extend(files.into_iter().map(|f| (Entry::File, f)));
     if paths.iter().any(|(_, p)| p.contains('\n')) {
@@ -221,30 +221,4 @@ pub fn write(pipeline: &Pipeline, lock: &Lock, checked: SystemTime) {
     if std::fs::write(&tmp, text).is_err() || std::fs::rename(&tmp, root.join(FILE)).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-}
-
-/// `outputs` and every directory below it (as far as [`crate::runner::remove_leftovers`] looks),
-/// sorted, relative to the project.
-fn output_dirs(root: &Path) -> Vec<String> {
-    fn walk(root: &Path, rel: &str, depth: usize, out: &mut Vec<String>) {
-        out.push(rel.to_string());
-        let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
-            return;
-        };
-        if depth >= crate::runner::LEFTOVER_DEPTH {
-            return;
-        }
-        for entry in entries.filter_map(Result::ok) {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                walk(root, &format!("{rel}/{name}"), depth + 1, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if root.join("outputs").is_dir() {
-        walk(root, "outputs", 0, &mut out);
-    }
-    out.sort();
-    out
 }

@@ -165,8 +165,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
         drop(guard);
         return Ok(());
     }
+    let mut output_dirs = Vec::new();
     if guard.is_some() {
-        say_removed(printer, remove_leftovers(&pipeline.root));
+        let (removed, dirs) = remove_leftovers_listing(&pipeline.root);
+        say_removed(printer, removed);
+        output_dirs = dirs;
     }
     let _stage_guard = match (&opts.only, opts.dry_run) {
         (Some(stage), false) => Some(crate::run_only::stage_guard(&pipeline.root, stage)?),
@@ -197,7 +200,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions, printer: &Printer) -> Result<
                 .all(|s| s.state == "fresh")
             {
                 if guard.is_some() && all.iter().all(|s| s.state == "fresh") {
-                    crate::fresh_seal::write(pipeline, &lock, checked);
+                    crate::fresh_seal::write(pipeline, &lock, &output_dirs, checked);
                 }
                 let fresh = all.into_iter().map(|s| s.name);
                 nothing_to_do(
@@ -799,22 +802,29 @@ fn is_leftover(name: &str) -> bool {
 }
 
 /// How deep below `outputs/` [`remove_leftovers`] looks.
-pub const LEFTOVER_DEPTH: usize = 8;
+const LEFTOVER_DEPTH: usize = 8;
 
 /// Removes the temporary files a killed run left under `outputs/` and beside `pipeline.lock`
 /// (the caller holds the project lock, so no other run is writing them). Returns how many.
 pub fn remove_leftovers(root: &Path) -> usize {
-    fn walk(dir: &Path, depth: usize, removed: &mut usize) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
+    remove_leftovers_listing(root).0
+}
+
+/// [`remove_leftovers`], with every directory it read (`outputs` and below, relative to the
+/// project, sorted): what the fresh seal stamps.
+fn remove_leftovers_listing(root: &Path) -> (usize, Vec<String>) {
+    fn walk(root: &Path, rel: &str, depth: usize, removed: &mut usize, dirs: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
             return;
         };
+        dirs.push(rel.to_string());
         for entry in entries.filter_map(Result::ok) {
             let Ok(kind) = entry.file_type() else {
                 continue;
             };
             let name = entry.file_name().to_string_lossy().into_owned();
             if kind.is_dir() && depth < LEFTOVER_DEPTH {
-                walk(&entry.path(), depth + 1, removed);
+                walk(root, &format!("{rel}/{name}"), depth + 1, removed, dirs);
             } else if kind.is_file()
                 && is_leftover(&name)
                 && std::fs::remove_file(entry.path()).is_ok()
@@ -823,9 +833,10 @@ pub fn remove_leftovers(root: &Path) -> usize {
             }
         }
     }
-    let mut removed = 0;
-    walk(&root.join("outputs"), 0, &mut removed);
-    removed + remove_lock_leftovers(root)
+    let (mut removed, mut dirs) = (0, Vec::new());
+    walk(root, "outputs", 0, &mut removed, &mut dirs);
+    dirs.sort();
+    (removed + remove_lock_leftovers(root), dirs)
 }
 
 /// Removes the temporary files of `pipeline.lock` a killed run left. Returns how many.
